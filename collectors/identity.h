@@ -1,0 +1,67 @@
+#pragma once
+// Which Evonic agent and session a sandbox container belongs to.
+
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace evonic::collectors {
+
+/// The identity of one sandbox. `matched` is false when no label and no name rule gave both ids;
+/// such a sandbox is still exported, as agent "unknown" with its container name as session id.
+struct Identity {
+  std::string agent_id;
+  std::string session_id;
+  bool matched = false;
+};
+
+/// Today's Evonic naming: `evonic-<session_id>`, where session_id is `<agent_id>-<8 hex>`.
+inline constexpr const char* kDefaultNameRule = R"(^evonic-(?<session>(?<agent>.+)-[0-9a-f]{8})$)";
+inline constexpr const char* kUnknownAgent = "unknown";
+
+/// \brief Resolves container names and labels to agent and session ids.
+///
+/// Labels (when the configured keys are present) win over the name; name rules are tried in order
+/// and the first that matches wins. A rule is an ECMAScript regular expression with the named
+/// groups `(?<session>...)` and optionally `(?<agent>...)`, and may refer back with `\k<agent>`.
+/// Immutable after Create(); const methods are thread-safe.
+class IdentityResolver {
+ public:
+  struct Options {
+    std::string agent_label;    // empty: no label lookup
+    std::string session_label;  // empty: no label lookup
+    std::vector<std::string> name_rules{kDefaultNameRule};
+  };
+
+  /// Compiles the rules; on a bad rule returns nothing and says why in `error`.
+  static std::optional<IdentityResolver> Create(const Options& options, std::string* error);
+
+  Identity Resolve(const std::string& container_name,
+                   const std::map<std::string, std::string>& labels) const;
+
+ private:
+  struct NameRule {
+    std::string source;
+    std::regex re;
+    int agent_group = -1;  // -1: this rule names no agent
+    int session_group = -1;
+  };
+  IdentityResolver() = default;
+
+  std::string agent_label_;
+  std::string session_label_;
+  std::vector<NameRule> rules_;
+};
+
+/// Translates `(?<name>...)` groups and `\k<name>` references into plain ECMAScript, which
+/// std::regex understands, and reports the group numbers. Exposed for tests.
+struct TranslatedPattern {
+  std::string ecmascript;
+  std::map<std::string, int> groups;
+};
+std::optional<TranslatedPattern> TranslateNamedGroups(const std::string& pattern,
+                                                      std::string* error);
+
+}  // namespace evonic::collectors

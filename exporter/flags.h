@@ -1,0 +1,47 @@
+#pragma once
+// Command-line flags. Every input root (engine endpoint, procfs) is a flag; nothing is global.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collectors/identity.h"
+#include "logging/logger.h"
+
+namespace evonic::exporter {
+
+struct Config {
+  std::string listen_address = ":9717";
+  std::string telemetry_path = "/metrics";
+  std::string docker_host = "unix:///var/run/docker.sock";
+  std::string label_filter = "evonic.managed=1";
+  std::chrono::milliseconds docker_timeout{10000};
+  std::chrono::milliseconds collect_interval{5000};
+  double max_containers = 10;
+  collectors::IdentityResolver::Options identity{"evonic.agent_id", "evonic.session_id",
+                                                 {collectors::kDefaultNameRule}};
+  std::string procfs = "/proc";
+  logging::Level log_level = logging::Level::kInfo;
+  logging::Format log_format = logging::Format::kLogfmt;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+/// The outcome of parsing: a Config, or an error message for the user.
+struct ParsedFlags {
+  std::optional<Config> config;
+  std::string error;
+};
+
+/// Parses argv (without argv[0]). `env_docker_host` is $DOCKER_HOST (empty when unset); the flag
+/// wins over it.
+ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& env_docker_host);
+
+/// Parses a Prometheus-style duration: "5s", "500ms", "1m30s", "2h". Absent when malformed or 0.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+/// The -h text.
+std::string Usage();
+
+}  // namespace evonic::exporter

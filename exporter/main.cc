@@ -1,0 +1,134 @@
+// evonic-sandbox-exporter: wires flags, the collection loop and the HTTP server together.
+// Data flows one way: engine -> SandboxCollector -> Snapshot -> Exposition -> HTTP.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectors/collection_loop.h"
+#include "collectors/curl_handles.h"
+#include "collectors/docker_client.h"
+#include "collectors/identity.h"
+#include "collectors/sandbox_collector.h"
+#include "exporter/exposition.h"
+#include "exporter/flags.h"
+#include "exporter/http_server.h"
+#include "exporter/process_stats.h"
+#include "exporter/routes.h"
+#include "logging/logger.h"
+#include "model/latest.h"
+
+namespace {
+
+using namespace evonic;  // NOLINT(build/namespaces): main only wires things together
+
+constexpr int kUsageError = 2;
+
+int Run(const exporter::Config& cfg) {
+  logging::Logger log(cfg.log_level, cfg.log_format);
+  const exporter::BuildInfo build{EVONIC_VERSION, EVONIC_REVISION};
+
+  std::string error;
+  auto endpoint = collectors::DockerEndpoint::Parse(cfg.docker_host, &error);
+  if (!endpoint) {
+    log.Error("invalid configuration", {{"err", error}});
+    return kUsageError;
+  }
+  auto identity = collectors::IdentityResolver::Create(cfg.identity, &error);
+  if (!identity) {
+    log.Error("invalid configuration", {{"err", error}});
+    return kUsageError;
+  }
+
+  collectors::CurlGlobal curl_global;
+  collectors::DockerClient::Options client_options;
+  client_options.endpoint = *endpoint;
+  client_options.request_timeout = cfg.docker_timeout;
+  client_options.connect_timeout = std::min(cfg.docker_timeout, std::chrono::milliseconds(2000));
+  collectors::DockerClient client(client_options);
+
+  // Until the first cycle ends, scrapes see the exporter's own metrics and docker_up 0.
+  auto initial = std::make_shared<model::Snapshot>();
+  initial->pool_max_containers = cfg.max_containers;
+  initial->status.collect_interval_seconds =
+      std::chrono::duration<double>(cfg.collect_interval).count();
+  model::Latest<exporter::Exposition> latest(
+      exporter::Render(initial, exporter::ReadProcessStats(cfg.procfs), build));
+
+  std::map<std::string, exporter::HttpHandler> routes;
+  exporter::AddExporterRoutes(latest, cfg.telemetry_path, build, routes);
+  exporter::HttpServer::Options http_options;
+  http_options.listen_address = cfg.listen_address;
+  auto server = exporter::HttpServer::Start(http_options, std::move(routes), log, &error);
+  if (!server) {
+    log.Error("cannot start the HTTP server", {{"err", error}});
+    return 1;
+  }
+  log.Info("evonic-sandbox-exporter started",
+           {{"version", build.version},
+            {"revision", build.revision},
+            {"listen_address", cfg.listen_address},
+            {"port", std::to_string(server->port())},
+            {"telemetry_path", cfg.telemetry_path},
+            {"docker_host", cfg.docker_host},
+            {"collect_interval", std::to_string(cfg.collect_interval.count()) + "ms"}});
+
+  collectors::SandboxCollector::Options collector_options;
+  collector_options.label_filter = cfg.label_filter;
+  collectors::SandboxCollector collector(client, std::move(*identity), collector_options, log);
+  collectors::CollectionLoop::Options loop_options;
+  loop_options.interval = cfg.collect_interval;
+  loop_options.pool_max_containers = cfg.max_containers;
+  const std::string procfs = cfg.procfs;
+  collectors::CollectionLoop loop(
+      collector, loop_options, [&latest, &build, procfs](std::shared_ptr<const model::Snapshot> s) {
+        latest.Publish(exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build));
+      });
+  loop.Start();
+
+  // Signals were blocked in every thread before any started; wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  log.Info("shutting down", {{"signal", std::to_string(received)}});
+  loop.Stop();
+  server.reset();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread exists so that only sigwait() sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a scraper that hangs up must not kill the exporter
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env_host = std::getenv("DOCKER_HOST");
+  evonic::exporter::ParsedFlags parsed =
+      evonic::exporter::ParseFlags(args, env_host != nullptr ? env_host : "");
+  if (!parsed.config) {
+    std::fprintf(stderr, "evonic-sandbox-exporter: %s\n(see --help)\n", parsed.error.c_str());
+    return kUsageError;
+  }
+  if (parsed.config->show_help) {
+    std::fputs(evonic::exporter::Usage().c_str(), stdout);
+    return 0;
+  }
+  if (parsed.config->show_version) {
+    std::printf("evonic-sandbox-exporter %s (revision %s)\n", EVONIC_VERSION, EVONIC_REVISION);
+    return 0;
+  }
+  return Run(*parsed.config);
+}

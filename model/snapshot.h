@@ -1,0 +1,79 @@
+#pragma once
+// The data model between collectors and renderers: one immutable Snapshot per collection cycle.
+// Plain values only (no handles, no behaviour), so a Snapshot can be shared read-only between threads.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evonic::model {
+
+/// Limits a sandbox was started with (HostConfig). Absent means unlimited.
+struct SandboxLimits {
+  std::optional<double> cpu_cores;
+  std::optional<double> memory_bytes;
+  std::optional<double> pids;
+};
+
+/// Interface counters summed over all of a sandbox's interfaces.
+struct NetworkCounters {
+  double receive_bytes = 0, transmit_bytes = 0;
+  double receive_packets = 0, transmit_packets = 0;
+  double receive_errors = 0, transmit_errors = 0;
+  double receive_dropped = 0, transmit_dropped = 0;
+};
+
+/// One stats answer turned into values as `docker stats` computes them. Every field is absent when
+/// the engine did not give it or gave something unusable; absent is never replaced by zero.
+struct SandboxUsage {
+  std::optional<double> cpu_seconds;
+  std::optional<double> cpu_user_seconds;
+  std::optional<double> cpu_system_seconds;
+  std::optional<double> cpu_utilization_ratio;  // docker stats CPU % / 100
+  std::optional<double> cpu_periods;
+  std::optional<double> cpu_throttled_periods;
+  std::optional<double> cpu_throttled_seconds;
+  std::optional<double> memory_used_bytes;   // usage minus inactive file cache
+  std::optional<double> memory_limit_bytes;  // the stats answer's limit (host memory if unlimited)
+  std::optional<NetworkCounters> network;
+  std::optional<double> block_read_bytes;
+  std::optional<double> block_write_bytes;
+  std::optional<double> pids;
+};
+
+/// One live sandbox container.
+struct Sandbox {
+  std::string container_id;  // full 64-hex id
+  std::string container_name;
+  std::string image;
+  std::string network_mode;
+  std::string agent_id;
+  std::string session_id;
+  bool identity_matched = false;  // false: no label or name rule matched
+  SandboxLimits limits;
+  std::optional<double> start_time_seconds;
+  std::optional<SandboxUsage> usage;  // absent: no usable stats answer this cycle
+};
+
+/// What the exporter knows about its own collection.
+struct CollectorStatus {
+  bool docker_up = false;
+  std::string api_version;  // negotiated; empty until the engine answered
+  double collect_duration_seconds = 0;
+  double collect_interval_seconds = 0;
+  double last_collect_timestamp_seconds = 0;  // 0 until the first cycle ends
+  double collect_errors_total = 0;
+  double collect_overruns_total = 0;
+  double unmatched_containers = 0;
+};
+
+/// The result of one collection cycle. Immutable once published.
+struct Snapshot {
+  std::uint64_t generation = 0;
+  std::vector<Sandbox> sandboxes;  // sorted by (agent_id, session_id)
+  double pool_max_containers = 0;
+  CollectorStatus status;
+};
+
+}  // namespace evonic::model

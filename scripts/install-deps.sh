@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever the build and the tests need and the machine lacks.
+# Usage: scripts/install-deps.sh [build|test]   (test = build + what the tests start: engine, promtool)
+set -euo pipefail
+mode=${1:-build}
+pkgs=(cmake g++ make pkg-config prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
+      nlohmann-json3-dev libssl-dev curl)
+if [ "$mode" = test ]; then
+  pkgs+=(libgtest-dev libgmock-dev docker.io busybox-static prometheus clang-format)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
