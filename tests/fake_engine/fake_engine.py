@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""A fake Docker engine that replays recorded answers on a unix socket, for integration tests.
+
+Usage: fake_engine.py --socket PATH --scenario DIR [--log FILE]
+
+Prints READY on stdout once it listens. Python 3 standard library only. See README.md next to this file
+for the scenario layout, the routes and the control API (/_fake/...).
+"""
+import argparse
+import copy
+import datetime
+import json
+import os
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+
+TARGETS = ("version", "list", "inspect", "stats", "all")
+KINDS = ("404", "500", "garbage", "truncated", "stall", "none")
+GARBAGE = b"<html><body>502 Bad Gateway</body></html>\x00\xff not JSON {"
+VERSION_RE = re.compile(r"^/v(\d+)\.(\d+)(/.*)$")
+
+
+def compact(doc):
+    """The engine's encoding (Go encoding/json): compact, final newline."""
+    return (json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+
+
+def vkey(v):
+    """'1.41' -> (1, 41) for comparisons."""
+    major, _, minor = str(v).partition(".")
+    return (int(major), int(minor or 0))
+
+
+class Container:
+    def __init__(self, cid, name, entry, inspect, stats):
+        self.id = cid
+        self.name = name  # without the leading /
+        self.entry = entry  # list entry (dict)
+        self.inspect = inspect  # raw bytes
+        self.stats = stats  # raw bytes
+
+
+class Scenario:
+    """The recorded answers, read once."""
+
+    def __init__(self, folder):
+        def read(*p):
+            with open(os.path.join(folder, *p), "rb") as f:
+                return f.read()
+
+        self.version_raw = read("version.json")
+        self.version = json.loads(self.version_raw)
+        self.list_raw = read("containers.json")
+        listing = json.loads(self.list_raw)
+        self.containers = []
+        for entry in listing:
+            cid = entry["Id"]
+            name = entry["Names"][0].lstrip("/")
+            inspect = self._find(folder, "inspect", name, cid)
+            stats = self._find(folder, "stats", name, cid)
+            self.containers.append(Container(cid, name, entry, inspect, stats))
+        # Wording of the engine's "too old" / "too new" errors (recorded; fall back to 20.10's).
+        self.too_old = "client version {v} is too old. Minimum supported API version is {min}, " \
+                       "please upgrade your client to a newer version"
+        self.too_new = "client version {v} is too new. Maximum supported API version is {max}"
+        try:
+            text = read("error-400-version-too-old.json").decode().strip()
+            m = re.match(r"^client version (\S+) is too old\. Minimum supported API version is (\S+), (.*)$",
+                         text)
+            if m:
+                self.too_old = "client version {v} is too old. Minimum supported API version is {min}, " + \
+                    m.group(3).replace("{", "{{").replace("}", "}}")
+        except OSError:
+            pass
+
+    @staticmethod
+    def _find(folder, sub, name, cid):
+        for key in (name, cid, cid[:12]):
+            p = os.path.join(folder, sub, key + ".json")
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    return f.read()
+        return None
+
+
+class State:
+    """What the tests changed through /_fake/. Guarded by lock."""
+
+    def __init__(self, scenario):
+        self.lock = threading.Lock()
+        self.scenario = scenario
+        self.requests = []
+        self.reset()
+
+    def reset(self):
+        self.faults = {}  # (target, container id or None) -> {"kind", "seconds"}
+        self.api_version = None
+        self.min_api_version = None
+        self.removed = set()  # container ids
+        self.release = threading.Event()  # set on reset: stalled requests go on
+
+
+class FakeEngine(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, path, scenario, log):
+        self.state = State(scenario)
+        self.logfile = log
+        self.log_lock = threading.Lock()
+        super().__init__(path, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Docker/20.10.24+dfsg1"
+    sys_version = "(linux)"
+
+    # --- plumbing -------------------------------------------------------------------------------------
+    def address_string(self):
+        return "unix"
+
+    def log_message(self, fmt, *args):  # quiet on stderr; --log gets one line per answer
+        pass
+
+    def version_string(self):
+        return f"{self.server_version} {self.sys_version}"
+
+    def _log(self, status, note=""):
+        if not self.server.logfile:
+            return
+        line = "%s %s %s %s%s\n" % (datetime.datetime.now().isoformat(timespec="milliseconds"), self.command,
+                                   self.path, status, (" " + note) if note else "")
+        with self.server.log_lock:
+            with open(self.server.logfile, "a", encoding="utf-8") as f:
+                f.write(line)
+
+    def _send(self, status, body, ctype="application/json", note=""):
+        st = self.server.state
+        try:
+            self.send_response(status)
+            api = st.api_version or st.scenario.version.get("ApiVersion", "1.41")
+            self.send_header("Api-Version", api)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Docker-Experimental", "false")
+            self.send_header("Ostype", "linux")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            note = (note + " client-gone").strip()
+        self.close_connection = True
+        self._log(status, note)
+
+    def _error(self, status, message, note=""):
+        self._send(status, compact({"message": message}), note=note)
+
+    # --- requests -------------------------------------------------------------------------------------
+    def do_GET(self):
+        self._dispatch()
+
+    def do_HEAD(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def do_PUT(self):
+        self._dispatch()
+
+    def do_DELETE(self):
+        self._dispatch()
+
+    def _dispatch(self):
+        parsed = urllib.parse.urlsplit(self.path)
+        path = parsed.path
+        if path.startswith("/_fake/"):
+            return self._control(path)
+        st = self.server.state
+        with st.lock:
+            st.requests.append({"method": self.command, "path": self.path})
+        try:
+            self._engine(path)
+        except Exception as e:  # a bug here must not kill the thread silently
+            self._error(500, f"fake engine: {type(e).__name__}: {e}", note="exception")
+
+    def _engine(self, path):
+        st = self.server.state
+        sc = st.scenario
+        version = None
+        m = VERSION_RE.match(path)
+        if m:
+            version = f"{m.group(1)}.{m.group(2)}"
+            path = m.group(3)
+
+        # Route first, so that faults and errors can depend on the route.
+        target, container_ref, body_fn = None, None, None
+        if path == "/_ping" and self.command in ("GET", "HEAD"):
+            target = "ping"
+        elif path == "/version" and self.command == "GET":
+            target = "version"
+        elif path == "/containers/json" and self.command == "GET":
+            target = "list"
+        else:
+            cm = re.match(r"^/containers/([^/]+)/(json|stats)$", path)
+            if cm and self.command == "GET":
+                container_ref = urllib.parse.unquote(cm.group(1))
+                target = "inspect" if cm.group(2) == "json" else "stats"
+        if target is None:
+            return self._error(404, "page not found")
+
+        with st.lock:
+            api = st.api_version or sc.version.get("ApiVersion", "1.41")
+            min_api = st.min_api_version or sc.version.get("MinAPIVersion", "1.12")
+        if version is not None and target != "ping":
+            if vkey(version) < vkey(min_api):
+                msg = sc.too_old.format(v=version, min=min_api)
+                # Like the engine: versions below 1.24 get the old plain-text error format.
+                if vkey(version) < (1, 24):
+                    return self._send(400, (msg + "\n").encode(), ctype="text/plain; charset=utf-8")
+                return self._error(400, msg)
+            if vkey(version) > vkey(api):
+                return self._error(400, sc.too_new.format(v=version, max=api))
+
+        container = None
+        if container_ref is not None:
+            container, err = self._resolve(container_ref)
+            if err:
+                return self._error(*err)
+
+        fault = self._fault_for(target, container)
+        if fault and fault["kind"] == "stall":
+            released = st.release.wait(fault["seconds"])
+            note = "stalled, released" if released else "stalled %gs" % fault["seconds"]
+            fault = None
+        else:
+            note = ""
+        if fault:
+            kind = fault["kind"]
+            note = "fault " + kind
+            if kind == "404":
+                if container is not None:
+                    return self._error(404, f"No such container: {container_ref}", note=note)
+                return self._error(404, "page not found", note=note)
+            if kind == "500":
+                return self._error(500, "fake engine: injected server error", note=note)
+            if kind == "garbage":
+                return self._send(200, GARBAGE, note=note)
+
+        if target == "ping":
+            body, ctype = b"OK", "text/plain; charset=utf-8"
+        elif target == "version":
+            body, ctype = self._version_body(), "application/json"
+        elif target == "list":
+            body, ctype = self._list_body(), "application/json"
+        elif target == "inspect":
+            body, ctype = container.inspect, "application/json"
+        else:
+            body, ctype = container.stats, "application/json"
+        if body is None:
+            return self._error(500, f"fake engine: scenario has no {target} answer for {container.name}")
+        if fault and fault["kind"] == "truncated":
+            body = body[: max(1, len(body) // 2)]
+        self._send(200, body, ctype=ctype, note=note)
+
+    def _resolve(self, ref):
+        """Like the engine: full id, then exact name, then unique id prefix. -> (container, error)"""
+        st = self.server.state
+        with st.lock:
+            live = [c for c in st.scenario.containers if c.id not in st.removed]
+        name = ref.lstrip("/")
+        for c in live:
+            if c.id == ref:
+                return c, None
+        for c in live:
+            if c.name == name:
+                return c, None
+        hits = [c for c in live if ref and c.id.startswith(ref.lower())] if re.fullmatch(r"[0-9a-fA-F]+", ref) \
+            else []
+        if len(hits) == 1:
+            return hits[0], None
+        if len(hits) > 1:
+            return None, (400, f"Multiple IDs found with provided prefix: {ref}")
+        return None, (404, f"No such container: {ref}")
+
+    def _fault_for(self, target, container):
+        st = self.server.state
+        cid = container.id if container is not None else None
+        with st.lock:
+            # Most specific first: this route and container, this route, all routes and container, all.
+            for key in ((target, cid), (target, None), ("all", cid), ("all", None)):
+                f = st.faults.get(key)
+                if f:
+                    return dict(f)
+        return None
+
+    def _version_body(self):
+        st = self.server.state
+        with st.lock:
+            api, min_api = st.api_version, st.min_api_version
+        if api is None and min_api is None:
+            return st.scenario.version_raw
+        doc = copy.deepcopy(st.scenario.version)
+        places = [doc] + [c.get("Details", {}) for c in doc.get("Components", []) if c.get("Name") == "Engine"]
+        for d in places:
+            if api is not None:
+                d["ApiVersion"] = api
+            if min_api is not None:
+                d["MinAPIVersion"] = min_api
+        return compact(doc)
+
+    def _list_body(self):
+        st = self.server.state
+        with st.lock:
+            if not st.removed:
+                return st.scenario.list_raw
+            return compact([c.entry for c in st.scenario.containers if c.id not in st.removed])
+
+    # --- control API ----------------------------------------------------------------------------------
+    def _control(self, path):
+        st = self.server.state
+        if self.command == "GET" and path == "/_fake/requests":
+            with st.lock:
+                return self._send(200, compact(st.requests))
+        if self.command == "GET" and path == "/_fake/state":
+            with st.lock:
+                doc = {"faults": [{"target": t, "container": c, **f} for (t, c), f in st.faults.items()],
+                       "api_version": st.api_version, "min_api_version": st.min_api_version,
+                       "removed": sorted(st.removed),
+                       "containers": [{"id": c.id, "name": c.name} for c in st.scenario.containers
+                                      if c.id not in st.removed]}
+            return self._send(200, compact(doc))
+        if self.command != "POST":
+            return self._error(404, "page not found")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            req = json.loads(raw) if raw.strip() else {}
+            if not isinstance(req, dict):
+                raise ValueError("the body must be a JSON object")
+        except ValueError as e:
+            return self._error(400, f"bad control request: {e}")
+
+        if path == "/_fake/requests/clear":
+            with st.lock:
+                st.requests.clear()
+            return self._send(200, compact({"ok": True}))
+        if path == "/_fake/reset":
+            with st.lock:
+                st.release.set()
+                st.reset()
+            return self._send(200, compact({"ok": True}))
+        if path == "/_fake/fault":
+            target = req.get("target")
+            kind = str(req.get("kind", ""))
+            if target not in TARGETS or kind not in KINDS:
+                return self._error(400, f"target must be one of {TARGETS}, kind one of {KINDS}")
+            try:
+                seconds = float(req.get("seconds", 3600))
+            except (TypeError, ValueError):
+                return self._error(400, "seconds must be a number")
+            cid = None
+            if req.get("container"):
+                c, err = self._resolve(str(req["container"]))
+                if err:
+                    return self._error(*err)
+                cid = c.id
+            with st.lock:
+                if kind == "none":
+                    st.faults.pop((target, cid), None)
+                else:
+                    st.faults[(target, cid)] = {"kind": kind, "seconds": seconds}
+            return self._send(200, compact({"ok": True, "target": target, "container": cid, "kind": kind}))
+        if path == "/_fake/api":
+            api, min_api = req.get("api_version"), req.get("min_api_version")
+            try:
+                for v in (api, min_api):
+                    if v is not None:
+                        vkey(v)
+            except ValueError:
+                return self._error(400, "versions must look like 1.44")
+            with st.lock:
+                if api is not None:
+                    st.api_version = str(api)
+                if min_api is not None:
+                    st.min_api_version = str(min_api)
+            return self._send(200, compact({"ok": True}))
+        if path == "/_fake/remove":
+            c, err = self._resolve(str(req.get("container", "")))
+            if err:
+                return self._error(*err)
+            with st.lock:
+                st.removed.add(c.id)
+            return self._send(200, compact({"ok": True, "removed": c.id}))
+        return self._error(404, "page not found")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="A fake Docker engine replaying recorded answers.")
+    ap.add_argument("--socket", required=True, help="unix socket path to listen on (a stale one is removed)")
+    ap.add_argument("--scenario", required=True, help="folder with version.json, containers.json, inspect/, stats/")
+    ap.add_argument("--log", help="append one line per answered request to this file")
+    a = ap.parse_args()
+
+    scenario = Scenario(a.scenario)
+    if os.path.exists(a.socket) or os.path.islink(a.socket):
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(a.socket)
+            sys.exit(f"{a.socket}: something is listening there already")
+        except OSError:
+            os.unlink(a.socket)
+        finally:
+            probe.close()
+    server = FakeEngine(a.socket, scenario, a.log)
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("READY", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.state.release.set()
+        server.server_close()
+        try:
+            os.unlink(a.socket)
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    main()
