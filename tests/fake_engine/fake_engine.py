@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fake Docker engine that replays recorded answers on a unix socket, for integration tests.
 
-Usage: fake_engine.py --socket PATH --scenario DIR [--log FILE]
+Usage: fake_engine.py --socket PATH --scenario DIR [--log FILE] [--chunked]
 
 Prints READY on stdout once it listens. Python 3 standard library only. See README.md next to this file
 for the scenario layout, the routes and the control API (/_fake/...).
@@ -109,10 +109,12 @@ class State:
 class FakeEngine(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512  # socketserver's default 5 refuses bursts of unix-socket connects at once
 
-    def __init__(self, path, scenario, log):
+    def __init__(self, path, scenario, log, chunked=False):
         self.state = State(scenario)
         self.logfile = log
+        self.chunked = chunked
         self.log_lock = threading.Lock()
         super().__init__(path, Handler)
 
@@ -141,8 +143,10 @@ class Handler(BaseHTTPRequestHandler):
             with open(self.server.logfile, "a", encoding="utf-8") as f:
                 f.write(line)
 
-    def _send(self, status, body, ctype="application/json", note=""):
+    def _send(self, status, body, ctype="application/json", note="", chunkable=False):
         st = self.server.state
+        # Like the engine (Go net/http): with --chunked, bodies over 2048 bytes go chunked.
+        chunked = chunkable and self.server.chunked and len(body) > 2048
         try:
             self.send_response(status)
             api = st.api_version or st.scenario.version.get("ApiVersion", "1.41")
@@ -150,11 +154,20 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", ctype)
             self.send_header("Docker-Experimental", "false")
             self.send_header("Ostype", "linux")
-            self.send_header("Content-Length", str(len(body)))
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                if chunked:
+                    for i in range(0, len(body), 2048):
+                        part = body[i:i + 2048]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.wfile.write(body)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             note = (note + " client-gone").strip()
@@ -269,8 +282,8 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return self._error(500, f"fake engine: scenario has no {target} answer for {container.name}")
         if fault and fault["kind"] == "truncated":
-            body = body[: max(1, len(body) // 2)]
-        self._send(200, body, ctype=ctype, note=note)
+            return self._send(200, body[: max(1, len(body) // 2)], ctype=ctype, note=note)
+        self._send(200, body, ctype=ctype, note=note, chunkable=True)
 
     def _resolve(self, ref):
         """Like the engine: full id, then exact name, then unique id prefix. -> (container, error)"""
@@ -409,6 +422,9 @@ def main():
     ap.add_argument("--socket", required=True, help="unix socket path to listen on (a stale one is removed)")
     ap.add_argument("--scenario", required=True, help="folder with version.json, containers.json, inspect/, stats/")
     ap.add_argument("--log", help="append one line per answered request to this file")
+    ap.add_argument("--chunked", action="store_true",
+                    help="send 200 bodies over 2048 bytes with Transfer-Encoding: chunked, as the real engine "
+                         "does (default: Content-Length on every answer)")
     a = ap.parse_args()
 
     scenario = Scenario(a.scenario)
@@ -421,7 +437,7 @@ def main():
             os.unlink(a.socket)
         finally:
             probe.close()
-    server = FakeEngine(a.socket, scenario, a.log)
+    server = FakeEngine(a.socket, scenario, a.log, a.chunked)
 
     def stop(*_):
         threading.Thread(target=server.shutdown, daemon=True).start()
