@@ -40,9 +40,13 @@ void SandboxCollector::ReportEngine(bool up, const std::string& why) {
     engine_error_.clear();
     return;
   }
-  if (!engine_down_logged_ || why != engine_error_) {
+  // Said once per outage; later cycles may fail differently (list, then /version) but the state
+  // is the same, so the details go to debug.
+  if (!engine_down_logged_) {
     log_.Error("docker engine unreachable; serving exporter metrics only until it answers",
                {{"docker_host", client_.options().endpoint.text}, {"err", why}});
+  } else if (why != engine_error_) {
+    log_.Debug("docker engine still unreachable", {{"err", why}});
   }
   engine_down_logged_ = true;
   engine_up_logged_ = false;

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the exporter (installing what is missing) and runs it; arguments go to the exporter.
+#   scripts/run.sh --docker.host=unix:///var/run/docker.sock --web.listen-address=:9717
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/build.sh" "$root/build" -DEVONIC_BUILD_TESTS=OFF >&2
+exec "$root/build/exporter/evonic-sandbox-exporter" "$@"

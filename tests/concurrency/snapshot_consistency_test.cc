@@ -1,0 +1,147 @@
+// Consistency under concurrency: one thread publishes thousands of snapshots whose every value is
+// their generation number while several threads scrape /metrics over HTTP. Each response must be
+// uniform (all values from one generation) and generations never go backwards for a scraper.
+// Built and run under ThreadSanitizer in CI.
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collectors/curl_handles.h"
+#include "exporter/exposition.h"
+#include "exporter/http_server.h"
+#include "exporter/routes.h"
+#include "logging/logger.h"
+#include "model/latest.h"
+
+namespace evonic {
+namespace {
+
+// Values that are not the generation number by nature (always 1, or 0/1).
+const std::set<std::string> kConstant = {"evonic_sandbox_info",
+                                         "evonic_sandbox_exporter_build_info",
+                                         "evonic_sandbox_exporter_docker_up"};
+
+std::shared_ptr<const model::Snapshot> SnapshotOfGeneration(std::uint64_t g) {
+  auto s = std::make_shared<model::Snapshot>();
+  const double v = static_cast<double>(g);
+  s->generation = g;
+  s->pool_max_containers = v;
+  s->status = {true, "1.41", v, v, v, v, v, v};
+  for (int i = 0; i < 3; ++i) {
+    model::Sandbox b;
+    b.container_id = std::string(64, static_cast<char>('a' + i));
+    b.container_name = "evonic-agent" + std::to_string(i) + "-0000000" + std::to_string(i);
+    b.agent_id = "agent" + std::to_string(i);
+    b.session_id = b.agent_id + "-0000000" + std::to_string(i);
+    b.limits = {v, v, v};
+    b.start_time_seconds = v;
+    model::SandboxUsage u;
+    u.cpu_seconds = u.cpu_user_seconds = u.cpu_system_seconds = u.cpu_utilization_ratio = v;
+    u.cpu_periods = u.cpu_throttled_periods = u.cpu_throttled_seconds = v;
+    u.memory_used_bytes = u.memory_limit_bytes = v;
+    u.network = model::NetworkCounters{v, v, v, v, v, v, v, v};
+    u.block_read_bytes = u.block_write_bytes = u.pids = v;
+    b.usage = u;
+    s->sandboxes.push_back(b);
+  }
+  return s;
+}
+
+std::size_t Append(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+TEST(SnapshotConsistency, EveryScrapeSeesOneGeneration) {
+  collectors::CurlGlobal curl;
+  logging::Logger log(logging::Level::kError, logging::Format::kLogfmt);
+  const exporter::BuildInfo build{"test", "test"};
+  exporter::ProcessStats no_process;  // process figures are not generation-valued: left out
+  model::Latest<exporter::Exposition> latest(
+      exporter::Render(SnapshotOfGeneration(1), no_process, build));
+  std::map<std::string, exporter::HttpHandler> routes;
+  exporter::AddExporterRoutes(latest, "/metrics", build, routes);
+  std::string error;
+  auto server = exporter::HttpServer::Start({"127.0.0.1:0", 8, 10000}, routes, log, &error);
+  ASSERT_NE(server, nullptr) << error;
+  const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/metrics";
+
+  constexpr std::uint64_t kGenerations = 3000;
+  std::atomic<bool> done{false};
+  std::thread publisher([&] {
+    for (std::uint64_t g = 2; g <= kGenerations; ++g) {
+      latest.Publish(exporter::Render(SnapshotOfGeneration(g), no_process, build));
+    }
+    done = true;
+  });
+
+  constexpr int kScrapers = 4;
+  std::vector<std::string> failures(kScrapers);
+  std::vector<int> scrapes(kScrapers, 0);
+  std::vector<std::thread> scrapers;
+  for (int t = 0; t < kScrapers; ++t) {
+    scrapers.emplace_back([&, t] {
+      collectors::detail::CurlEasy h(curl_easy_init());
+      double last_generation = 0;
+      bool gzip = t % 2 == 1;  // half the scrapers take the gzip copy
+      while (failures[t].empty() && (!done || scrapes[t] < 5)) {
+        std::string body;
+        curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
+        curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &Append);
+        curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(h.get(), CURLOPT_ACCEPT_ENCODING, gzip ? "gzip" : nullptr);
+        CURLcode rc = curl_easy_perform(h.get());
+        long status = 0;
+        curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
+        if (rc != CURLE_OK || status != 200) {
+          failures[t] = "scrape failed: " + std::string(curl_easy_strerror(rc));
+          break;
+        }
+        ++scrapes[t];
+        std::istringstream lines(body);
+        std::string line;
+        std::set<double> values;
+        std::size_t samples = 0;
+        while (std::getline(lines, line)) {
+          if (line.empty() || line[0] == '#') continue;
+          std::string name = line.substr(0, line.find_first_of("{ "));
+          if (kConstant.count(name) || name == "evonic_sandbox_pool_containers") continue;
+          values.insert(std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr));
+          ++samples;
+        }
+        if (values.size() != 1 || samples < 50) {
+          failures[t] = "mixed or missing values in one response (" +
+                        std::to_string(values.size()) + " distinct, " + std::to_string(samples) +
+                        " samples):\n" + body.substr(0, 2000);
+          break;
+        }
+        if (*values.begin() < last_generation) {
+          failures[t] = "generation went backwards";
+          break;
+        }
+        last_generation = *values.begin();
+      }
+    });
+  }
+  publisher.join();
+  for (auto& s : scrapers) s.join();
+  for (int t = 0; t < kScrapers; ++t) {
+    EXPECT_EQ(failures[t], "") << "scraper " << t;
+    EXPECT_GE(scrapes[t], 5) << "scraper " << t;
+  }
+  std::printf("scrapes per thread:");
+  for (int n : scrapes) std::printf(" %d", n);
+  std::printf("\n");
+}
+
+}  // namespace
+}  // namespace evonic

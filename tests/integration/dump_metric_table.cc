@@ -1,0 +1,13 @@
+// Prints the declarative metric table (name and type per line) so that scripted tests can check
+// a live /metrics page against it.
+#include <cstdio>
+
+#include "exporter/metric_table.h"
+
+int main() {
+  for (const auto& def : evonic::exporter::MetricTable()) {
+    const char* type = def.type == prometheus::MetricType::Counter ? "counter" : "gauge";
+    std::printf("%s %s %s\n", def.name, type, def.per_sandbox != nullptr ? "sandbox" : "other");
+  }
+  return 0;
+}

@@ -1,0 +1,167 @@
+"""Shared helpers of the scripted tests: processes with clean-up, waiting on conditions with a
+deadline, HTTP over unix sockets, and a small parser of the Prometheus text format."""
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+
+def wait_until(what, condition, timeout=30.0, interval=0.05):
+    """Polls condition() until it returns something truthy; fails with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception as e:  # the condition may fail while things start
+            last_error = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}" +
+                         (f" (last error: {last_error!r})" if last_error else ""))
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=10):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        try:
+            s.connect(self.unix_path)
+        except OSError:
+            s.close()
+            raise
+        self.sock = s
+
+
+def unix_request(sock_path, method, path, body=None):
+    conn = UnixHTTPConnection(sock_path)
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+(\S+))?$')
+LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+class Exposition:
+    """A parsed text exposition: samples as (name, labels dict, value, timestamp or None)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.samples = []
+        self.help = {}
+        self.type = {}
+        for line in text.splitlines():
+            if not line:
+                continue
+            if line.startswith("# HELP "):
+                name, _, help_text = line[7:].partition(" ")
+                self.help[name] = help_text
+                continue
+            if line.startswith("# TYPE "):
+                name, _, kind = line[7:].partition(" ")
+                self.type[name] = kind
+                continue
+            if line.startswith("#"):
+                continue
+            m = SAMPLE_RE.match(line)
+            if not m:
+                raise ValueError(f"unparsable line: {line!r}")
+            labels = dict(LABEL_RE.findall(m.group(3) or ""))
+            self.samples.append((m.group(1), labels, float(m.group(4)), m.group(6)))
+
+    def names(self):
+        return {s[0] for s in self.samples}
+
+    def get(self, name, **labels):
+        """The value of the one sample of `name` whose labels include `labels`, or None."""
+        found = [s for s in self.samples
+                 if s[0] == name and all(s[1].get(k) == v for k, v in labels.items())]
+        if len(found) > 1:
+            raise AssertionError(f"{len(found)} samples match {name} {labels}")
+        return found[0][2] if found else None
+
+    def series(self, name):
+        return [s for s in self.samples if s[0] == name]
+
+
+class Processes:
+    """Starts processes and guarantees they are stopped (SIGTERM, then SIGKILL)."""
+
+    def __init__(self):
+        self.procs = []
+        self.files = []
+
+    def start(self, argv, **kwargs):
+        p = subprocess.Popen(argv, **kwargs)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, timeout=10):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        return p.returncode
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            self.stop(p)
+        self.procs.clear()
+        for f in self.files:
+            f.close()
+        self.files.clear()
+
+
+class Exporter:
+    """The real exporter binary, listening on 127.0.0.1 on a free port, logging to a file."""
+
+    def __init__(self, procs, binary, args, workdir):
+        self.log_path = os.path.join(workdir, f"exporter-{time.monotonic_ns()}.log")
+        self.log_file = open(self.log_path, "w")
+        procs.files.append(self.log_file)
+        self.proc = procs.start([binary, "--web.listen-address=127.0.0.1:0"] + list(args),
+                                stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.port = int(wait_until("the exporter's listening line",
+                                   lambda: self._port_from_log(), timeout=20))
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def _port_from_log(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"exporter exited with {self.proc.returncode}: {self.log()}")
+        m = re.search(r"msg=\"evonic-sandbox-exporter started\".* port=(\d+)", self.log())
+        return m.group(1) if m else None
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def curl(self, path="/metrics", *extra):
+        """Fetches with `curl -fsS` as users do; returns the body (text)."""
+        out = subprocess.run(["curl", "-fsS", "--max-time", "10", *extra, self.base + path],
+                             capture_output=True, check=True)
+        return out.stdout.decode()
+
+    def metrics(self):
+        return Exposition(self.curl("/metrics"))
+
+
+def temp_dir(prefix):
+    return tempfile.mkdtemp(prefix=prefix)
