@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""End to end on a real Docker engine that this test starts itself (a private dockerd beside any
+other, tests/tools/private_engine.sh): Evonic-style sandboxes, the real exporter binary, and
+`docker stats --no-stream` as the reference the exporter's values must agree with.
+
+By hand: test_real_engine.py --binary BUILD/exporter/evonic-sandbox-exporter --source-dir REPO"""
+import argparse
+import calendar
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from harness import Exporter, Processes, wait_until  # noqa: E402
+
+ARGS = None
+DOCKER = "/usr/bin/docker"  # the client that matches the engine (docker.io)
+UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "kB": 1000, "MB": 1000 ** 2,
+         "GB": 1000 ** 3}
+
+
+def parse_size(text):
+    m = re.match(r"^([0-9.]+)\s*([A-Za-z]+)$", text.strip())
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+class RealEngineTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="evonic-e2e-", dir="/tmp")
+        cls.engine_script = os.path.join(ARGS.source_dir, "tests", "tools", "private_engine.sh")
+        out = subprocess.run(["bash", cls.engine_script, "start", cls.dir], capture_output=True,
+                             text=True, timeout=300)
+        if out.returncode != 0:
+            raise RuntimeError("cannot start the private engine:\n" + out.stderr)
+        cls.env = dict(os.environ, DOCKER_HOST=f"unix://{cls.dir}/docker.sock")
+        cls.procs = Processes()
+        suffix = secrets.token_hex(4)
+        # Evonic's naming: evonic-<session_id>, session_id = <agent_id>-<8 hex>.
+        cls.mem_agent, cls.busy_agent = "e2e-memory", "e2e-busy"
+        cls.mem_session = f"{cls.mem_agent}-{suffix}"
+        cls.busy_session = f"{cls.busy_agent}-{suffix}"
+        cls.mem_name, cls.busy_name = f"evonic-{cls.mem_session}", f"evonic-{cls.busy_session}"
+        for name in (cls.mem_name, cls.busy_name):
+            cls.docker("run", "-d", "--name", name, "--label", "evonic.managed=1",
+                       "--label", "evonic.pid=1", "--label", f"evonic.created_at={int(time.time())}",
+                       "--memory=512m", "--cpus=1", "--pids-limit=256", "--network", "none",
+                       "--tmpfs", "/tmp:rw,exec,size=3000m", "evonic-sandbox:test",
+                       "sleep", "infinity")
+        # tmpfs pages count as used memory: 64 MiB in /tmp.
+        cls.docker("exec", cls.mem_name, "dd", "if=/dev/zero", "of=/tmp/blob", "bs=1M", "count=64")
+        cls.docker("exec", "-d", cls.busy_name, "sh", "-c", "while :; do :; done")
+        cls.exporter = Exporter(cls.procs, ARGS.binary,
+                                [f"--docker.host=unix://{cls.dir}/docker.sock",
+                                 "--collect.interval=1s"], cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.procs.stop_all()
+        subprocess.run(["bash", cls.engine_script, "stop", cls.dir], timeout=300)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def docker(cls, *args):
+        out = subprocess.run([DOCKER, *args], env=cls.env, capture_output=True, text=True,
+                             timeout=120)
+        if out.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
+        return out.stdout
+
+    def docker_stats(self, name):
+        line = self.docker("stats", "--no-stream", "--format", "{{json .}}", name)
+        return json.loads(line)
+
+    def page_with_both(self):
+        def ready():
+            m = self.exporter.metrics()
+            ok = (m.get("evonic_sandbox_cpu_utilization_ratio", session_id=self.busy_session)
+                  is not None and
+                  m.get("evonic_sandbox_memory_usage_bytes", session_id=self.mem_session)
+                  is not None)
+            return m if ok else None
+        return wait_until("both sandboxes on /metrics", ready, timeout=60)
+
+    def test_1_labels_limits_and_lint(self):
+        page = self.page_with_both()
+        self.assertEqual(page.get("evonic_sandbox_exporter_docker_up"), 1)
+        for name, agent, session in ((self.mem_name, self.mem_agent, self.mem_session),
+                                     (self.busy_name, self.busy_agent, self.busy_session)):
+            cid = self.docker("inspect", "--format", "{{.Id}}", name).strip()
+            info = [l for n, l, _, _ in page.series("evonic_sandbox_info")
+                    if l["container_name"] == name]
+            self.assertEqual(len(info), 1, name)
+            self.assertEqual(info[0], {"agent_id": agent, "session_id": session,
+                                       "container_id": cid[:12], "container_name": name,
+                                       "image": "evonic-sandbox:test"})
+            self.assertEqual(page.get("evonic_sandbox_memory_limit_bytes", session_id=session),
+                             512 * 1024 * 1024)
+            self.assertEqual(page.get("evonic_sandbox_cpu_limit_cores", session_id=session), 1)
+            self.assertEqual(page.get("evonic_sandbox_pids_limit", session_id=session), 256)
+            self.assertGreaterEqual(page.get("evonic_sandbox_pids", session_id=session), 1)
+            # --network none: counters are zero, not absent.
+            self.assertEqual(page.get("evonic_sandbox_network_receive_bytes_total",
+                                      session_id=session), 0)
+            # Block I/O is not accounted on these machines: only presence is asserted.
+            self.assertIsNotNone(page.get("evonic_sandbox_block_read_bytes_total",
+                                          session_id=session))
+            self.assertIsNotNone(page.get("evonic_sandbox_block_write_bytes_total",
+                                          session_id=session))
+            # StartedAt is RFC 3339 in UTC with nanoseconds, e.g. 2026-11-26T12:49:43.903134633Z
+            started = self.docker("inspect", "--format", "{{.State.StartedAt}}", name).strip()
+            whole = calendar.timegm(time.strptime(started[:19], "%Y-%m-%dT%H:%M:%S"))
+            fraction = float("0." + started[20:].rstrip("Z")) if started[19] == "." else 0.0
+            self.assertAlmostEqual(page.get("evonic_sandbox_start_time_seconds",
+                                            session_id=session), whole + fraction, delta=0.001)
+            for _, labels, _, _ in page.samples:
+                if labels.get("session_id") == session:
+                    self.assertIn(set(labels), ({"agent_id", "session_id"}, set(info[0])))
+        lint = subprocess.run(["promtool", "check", "metrics"], input=page.text,
+                              capture_output=True, text=True)
+        self.assertEqual((lint.returncode, lint.stdout + lint.stderr), (0, ""))
+
+    def test_2_memory_agrees_with_docker_stats(self):
+        self.page_with_both()
+        reference = parse_size(self.docker_stats(self.mem_name)["MemUsage"].split("/")[0])
+        ours = self.exporter.metrics().get("evonic_sandbox_memory_usage_bytes",
+                                           session_id=self.mem_session)
+        print(f"memory: exporter {ours:.0f} B, docker stats {reference:.0f} B")
+        self.assertGreater(ours, 64 * 1024 * 1024)
+        self.assertLess(abs(ours - reference) / reference, 0.05)
+
+    def test_3_busy_cpu_agrees_with_docker_stats(self):
+        self.page_with_both()
+        reference = float(self.docker_stats(self.busy_name)["CPUPerc"].rstrip("%")) / 100
+        ours = self.exporter.metrics().get("evonic_sandbox_cpu_utilization_ratio",
+                                           session_id=self.busy_session)
+        print(f"cpu: exporter {ours:.3f}, docker stats {reference:.3f}")
+        self.assertGreaterEqual(ours, 0.8)
+        self.assertLess(abs(ours - reference), 0.1)
+        idle = self.exporter.metrics().get("evonic_sandbox_cpu_utilization_ratio",
+                                           session_id=self.mem_session)
+        self.assertLess(idle, 0.1)
+
+    def test_4_series_gone_after_rm(self):
+        self.page_with_both()
+        self.docker("rm", "-f", self.busy_name)
+        page = wait_until("the removed sandbox's series to go", lambda: (
+            lambda m: m if all(l.get("session_id") != self.busy_session
+                               for _, l, _, _ in m.samples) else None)(self.exporter.metrics()),
+            timeout=30)
+        self.assertIsNotNone(page.get("evonic_sandbox_info", session_id=self.mem_session))
+        self.assertEqual(page.get("evonic_sandbox_pool_containers"), 1)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--source-dir", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v"] + rest)
