@@ -1,0 +1,424 @@
+// Rendering a hand-made Snapshot into the Prometheus text exposition, checked line by line against
+// the metric table.
+
+#include "exporter/exposition.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/metric_table.h"
+
+namespace evonic::exporter {
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+struct Series {
+  std::string name;
+  Labels labels;
+  std::string value;
+};
+
+struct ParsedText {
+  std::map<std::string, std::string> help, type;
+  std::vector<Series> series;
+};
+
+// Parses one sample line strictly: name, optional {k="v",...} with \\ \" \n escapes, one space,
+// exactly one value token (so a timestamp would fail the test).
+bool ParseSample(const std::string& line, Series& s, std::string& why) {
+  std::size_t i = 0;
+  while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
+  s.name = line.substr(0, i);
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    while (i < line.size() && line[i] != '}') {
+      std::size_t eq = line.find('=', i);
+      if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') {
+        why = "bad label";
+        return false;
+      }
+      std::string key = line.substr(i, eq - i), value;
+      i = eq + 2;
+      for (; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) {
+          char e = line[++i];
+          value += e == 'n' ? '\n' : e;
+        } else {
+          value += line[i];
+        }
+      }
+      if (i >= line.size()) {
+        why = "unterminated label value";
+        return false;
+      }
+      ++i;  // closing quote
+      s.labels.emplace_back(key, value);
+      if (i < line.size() && line[i] == ',') ++i;
+    }
+    if (i >= line.size()) {
+      why = "unterminated label set";
+      return false;
+    }
+    ++i;  // '}'
+  }
+  if (i >= line.size() || line[i] != ' ') {
+    why = "no value";
+    return false;
+  }
+  s.value = line.substr(i + 1);
+  if (s.value.empty() || s.value.find(' ') != std::string::npos) {
+    why = "expected exactly one value token (no timestamp): '" + s.value + "'";
+    return false;
+  }
+  return true;
+}
+
+ParsedText ParseText(const std::string& text) {
+  ParsedText out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (line.rfind("# HELP ", 0) == 0) {
+      std::size_t sp = line.find(' ', 7);
+      out.help[line.substr(7, sp - 7)] = sp == std::string::npos ? "" : line.substr(sp + 1);
+      continue;
+    }
+    if (line.rfind("# TYPE ", 0) == 0) {
+      std::size_t sp = line.find(' ', 7);
+      out.type[line.substr(7, sp - 7)] = line.substr(sp + 1);
+      continue;
+    }
+    EXPECT_NE(line[0], '#') << line;
+    Series s;
+    std::string why;
+    EXPECT_TRUE(ParseSample(line, s, why)) << why << ": " << line;
+    out.series.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string Label(const Series& s, const std::string& key) {
+  for (const auto& [k, v] : s.labels) {
+    if (k == key) return v;
+  }
+  return "<none>";
+}
+
+std::vector<std::string> Keys(const Series& s) {
+  std::vector<std::string> keys;
+  for (const auto& kv : s.labels) keys.push_back(kv.first);
+  return keys;
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+const std::string kWeird = "we\"ird\\path\nx";  // a quote, a backslash and a newline
+
+std::shared_ptr<model::Snapshot> TwoSandboxes() {
+  auto snap = std::make_shared<model::Snapshot>();
+  snap->generation = 7;
+  model::Sandbox a;
+  a.container_id = "58a261e59700f53aba5560db9ba4700c5aa273a7d53a88fbe554328f67a4bb92";
+  a.container_name = "evonic-data-analyst-e0d4d663";
+  a.image = "evonic-sandbox:test";
+  a.network_mode = "none";
+  a.agent_id = "data-analyst";
+  a.session_id = "data-analyst-e0d4d663";
+  a.identity_matched = true;
+  a.limits.cpu_cores = 1;
+  a.limits.memory_bytes = 536870912;
+  a.limits.pids = 256;
+  a.start_time_seconds = 1795697378.994098385;
+  model::SandboxUsage u;
+  u.cpu_seconds = 2.025995812;
+  u.cpu_user_seconds = 2.01;
+  u.cpu_system_seconds = 0.01;
+  u.cpu_utilization_ratio = 1.003678789;
+  u.cpu_periods = 23;
+  u.cpu_throttled_periods = 1;
+  u.cpu_throttled_seconds = 0.25;
+  u.memory_used_bytes = 524288;
+  u.memory_limit_bytes = 536870912;
+  u.network = model::NetworkCounters{1, 2, 3, 4, 5, 6, 7, 8};
+  u.block_read_bytes = 4096;
+  u.block_write_bytes = 8192;
+  u.pids = 2;
+  a.usage = u;
+
+  model::Sandbox b;  // no usage, no limits, no start time: only its info series
+  b.container_id = "738a1598226385dfe2089031bcbf0b7d132592ad6b6de6565011f739c0d9a6af";
+  b.container_name = kWeird;
+  b.image = "evonic-sandbox:test";
+  b.agent_id = "unknown";
+  b.session_id = kWeird;
+  snap->sandboxes = {a, b};
+  snap->pool_max_containers = 10;
+  snap->status.docker_up = true;
+  snap->status.api_version = "1.41";
+  snap->status.collect_duration_seconds = 0.012;
+  snap->status.collect_interval_seconds = 5;
+  snap->status.last_collect_timestamp_seconds = 1795697400;
+  snap->status.collect_errors_total = 3;
+  snap->status.collect_overruns_total = 1;
+  snap->status.unmatched_containers = 1;
+  return snap;
+}
+
+ProcessStats FullProcess() {
+  ProcessStats p;
+  p.cpu_seconds = 1.5;
+  p.resident_memory_bytes = 12345678;
+  p.virtual_memory_bytes = 98765432;
+  p.open_fds = 12;
+  p.max_fds = 1024;
+  p.start_time_seconds = 1795697000;
+  return p;
+}
+
+class ExpositionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    exposition_ = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"});
+    ASSERT_NE(exposition_, nullptr);
+    parsed_ = ParseText(exposition_->text);
+  }
+  const Series* Find(const std::string& name, const std::string& session) const {
+    for (const Series& s : parsed_.series) {
+      if (s.name == name && Label(s, "session_id") == session) return &s;
+    }
+    return nullptr;
+  }
+  double Value(const std::string& name, const std::string& session = "<none>") const {
+    const Series* s = Find(name, session);
+    EXPECT_NE(s, nullptr) << name;
+    return s == nullptr ? -1 : std::stod(s->value);
+  }
+  std::shared_ptr<const Exposition> exposition_;
+  ParsedText parsed_;
+};
+
+TEST_F(ExpositionTest, EveryTableMetricAppearsWithHelpAndType) {
+  ASSERT_FALSE(MetricTable().empty());
+  for (const MetricDef& def : MetricTable()) {
+    SCOPED_TRACE(def.name);
+    ASSERT_EQ(parsed_.help.count(def.name), 1u);
+    EXPECT_EQ(parsed_.help.at(def.name), def.help);
+    ASSERT_EQ(parsed_.type.count(def.name), 1u);
+    EXPECT_EQ(parsed_.type.at(def.name),
+              def.type == prometheus::MetricType::Counter ? "counter" : "gauge");
+    bool has_series = false;
+    for (const Series& s : parsed_.series) has_series |= s.name == def.name;
+    EXPECT_TRUE(has_series);
+  }
+  // And nothing that is not in the table.
+  for (const Series& s : parsed_.series) {
+    bool known = false;
+    for (const MetricDef& def : MetricTable()) known |= s.name == def.name;
+    EXPECT_TRUE(known) << s.name;
+  }
+}
+
+TEST_F(ExpositionTest, CounterNamesEndInTotal) {
+  for (const auto& [name, type] : parsed_.type) {
+    if (type == "counter") {
+      EXPECT_TRUE(EndsWith(name, "_total")) << name;
+      EXPECT_FALSE(EndsWith(name, "_total_total")) << name;
+    } else {
+      EXPECT_FALSE(EndsWith(name, "_total")) << name << " is a " << type;
+    }
+  }
+  for (const MetricDef& def : MetricTable()) {
+    EXPECT_EQ(def.type == prometheus::MetricType::Counter, EndsWith(def.name, "_total"))
+        << def.name;
+  }
+}
+
+TEST_F(ExpositionTest, PerSandboxSeriesCarryExactlyAgentAndSession) {
+  const std::vector<std::string> agent_session = {"agent_id", "session_id"};
+  int per_sandbox_series = 0;
+  for (const MetricDef& def : MetricTable()) {
+    if (def.per_sandbox == nullptr) continue;
+    for (const Series& s : parsed_.series) {
+      if (s.name != def.name) continue;
+      ++per_sandbox_series;
+      EXPECT_EQ(Keys(s), agent_session) << s.name;
+    }
+  }
+  EXPECT_GT(per_sandbox_series, 20);
+}
+
+TEST_F(ExpositionTest, InfoSeries) {
+  std::vector<const Series*> info;
+  for (const Series& s : parsed_.series) {
+    if (s.name == "evonic_sandbox_info") info.push_back(&s);
+  }
+  ASSERT_EQ(info.size(), 2u);
+  const std::set<std::string> keys = {"agent_id", "session_id", "container_id", "container_name",
+                                      "image"};
+  for (const Series* s : info) {
+    std::vector<std::string> k = Keys(*s);
+    EXPECT_EQ(std::set<std::string>(k.begin(), k.end()), keys);
+    EXPECT_EQ(k.size(), keys.size());
+    EXPECT_EQ(Label(*s, "container_id").size(), 12u);
+    EXPECT_EQ(s->value, "1");
+  }
+  const Series* a = Find("evonic_sandbox_info", "data-analyst-e0d4d663");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(Label(*a, "agent_id"), "data-analyst");
+  EXPECT_EQ(Label(*a, "container_id"), "58a261e59700");
+  EXPECT_EQ(Label(*a, "container_name"), "evonic-data-analyst-e0d4d663");
+  EXPECT_EQ(Label(*a, "image"), "evonic-sandbox:test");
+  const Series* b = Find("evonic_sandbox_info", kWeird);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(Label(*b, "agent_id"), "unknown");
+  EXPECT_EQ(Label(*b, "container_id"), "738a15982263");
+  EXPECT_EQ(Label(*b, "container_name"), kWeird);
+}
+
+TEST_F(ExpositionTest, SandboxWithoutUsageHasOnlyItsInfo) {
+  for (const Series& s : parsed_.series) {
+    if (Label(s, "session_id") == kWeird) {
+      EXPECT_EQ(s.name, "evonic_sandbox_info");
+    }
+  }
+  // While the other sandbox has its usage series.
+  EXPECT_NE(Find("evonic_sandbox_memory_usage_bytes", "data-analyst-e0d4d663"), nullptr);
+}
+
+TEST_F(ExpositionTest, Values) {
+  const std::string a = "data-analyst-e0d4d663";
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_usage_seconds_total", a), 2.025995812);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_user_seconds_total", a), 2.01);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_system_seconds_total", a), 0.01);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_utilization_ratio", a), 1.003678789);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_limit_cores", a), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_periods_total", a), 23);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_throttled_periods_total", a), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_throttled_seconds_total", a), 0.25);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_usage_bytes", a), 524288);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_limit_bytes", a), 536870912);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_receive_bytes_total", a), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_transmit_bytes_total", a), 2);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_receive_packets_total", a), 3);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_transmit_packets_total", a), 4);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_receive_errors_total", a), 5);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_transmit_errors_total", a), 6);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_receive_dropped_total", a), 7);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_transmit_dropped_total", a), 8);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_block_read_bytes_total", a), 4096);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_block_write_bytes_total", a), 8192);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_pids", a), 2);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_pids_limit", a), 256);
+  EXPECT_NEAR(Value("evonic_sandbox_start_time_seconds", a), 1795697378.994098385, 1e-6);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_pool_containers"), 2);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_pool_max_containers"), 10);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_exporter_docker_up"), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_exporter_collect_errors_total"), 3);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_exporter_collect_overruns_total"), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_exporter_unmatched_containers"), 1);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_exporter_collect_interval_seconds"), 5);
+  EXPECT_DOUBLE_EQ(Value("process_resident_memory_bytes"), 12345678);
+  EXPECT_DOUBLE_EQ(Value("process_max_fds"), 1024);
+}
+
+TEST_F(ExpositionTest, BuildInfo) {
+  const Series* s = Find("evonic_sandbox_exporter_build_info", "<none>");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(Label(*s, "version"), "0.1.0");
+  EXPECT_EQ(Label(*s, "revision"), "9eb93de");
+  EXPECT_EQ(s->value, "1");
+}
+
+TEST_F(ExpositionTest, SnapshotHelpSaysValuesRefreshEveryCollection) {
+  for (const MetricDef& def : MetricTable()) {
+    const std::string name = def.name;
+    const bool snapshot_value = def.per_sandbox != nullptr || name == "evonic_sandbox_info" ||
+                                name.rfind("evonic_sandbox_pool_", 0) == 0;
+    if (!snapshot_value) continue;
+    EXPECT_NE(parsed_.help.at(name).find("every collection"), std::string::npos)
+        << name << ": " << parsed_.help.at(name);
+  }
+}
+
+TEST_F(ExpositionTest, LabelValuesEscaped) {
+  // Text format: \ -> \\, " -> \", newline -> \n inside label values.
+  EXPECT_NE(exposition_->text.find(R"(session_id="we\"ird\\path\nx")"), std::string::npos)
+      << exposition_->text;
+  EXPECT_NE(exposition_->text.find(R"(container_name="we\"ird\\path\nx")"), std::string::npos);
+}
+
+TEST_F(ExpositionTest, NoDuplicateSeries) {
+  std::set<std::string> seen;
+  for (const Series& s : parsed_.series) {
+    std::string key = s.name;
+    Labels sorted = s.labels;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [k, v] : sorted) key += "\x1f" + k + "=" + v;
+    EXPECT_TRUE(seen.insert(key).second) << "duplicate " << key;
+  }
+  // 2 info + every per-sandbox metric for sandbox A + the others once each.
+  EXPECT_EQ(seen.size(), parsed_.series.size());
+}
+
+TEST_F(ExpositionTest, GzipMemberInflatesToTheText) {
+  const std::string& gz = exposition_->gzip;
+  ASSERT_GE(gz.size(), 18u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  z_stream zs{};
+  ASSERT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  std::string out(exposition_->text.size() + 1024, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  EXPECT_EQ(zs.avail_in, 0u);  // nothing after the member
+  inflateEnd(&zs);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  EXPECT_EQ(out, exposition_->text);
+}
+
+TEST(Exposition, EngineDownAndNoSandboxes) {
+  auto snap = std::make_shared<model::Snapshot>();
+  snap->pool_max_containers = 10;
+  auto e = Render(snap, ProcessStats{}, BuildInfo{"0.1.0", "x"});
+  ParsedText p = ParseText(e->text);
+  std::set<std::string> names;
+  for (const Series& s : p.series) names.insert(s.name);
+  EXPECT_EQ(names.count("evonic_sandbox_info"), 0u);
+  EXPECT_EQ(names.count("evonic_sandbox_pool_containers"), 0u);  // unknown while the engine is down
+  EXPECT_EQ(names.count("evonic_sandbox_exporter_unmatched_containers"), 0u);
+  EXPECT_EQ(names.count("process_open_fds"), 0u);  // absent figures are left out, not zero
+  EXPECT_EQ(p.help.count("process_open_fds"), 0u);
+  ASSERT_EQ(names.count("evonic_sandbox_exporter_docker_up"), 1u);
+  for (const Series& s : p.series) {
+    if (s.name == "evonic_sandbox_exporter_docker_up") {
+      EXPECT_EQ(s.value, "0");
+    }
+  }
+}
+
+TEST(Gzip, EmptyInputIsAValidMember) {
+  std::string gz = Gzip("");
+  ASSERT_GE(gz.size(), 18u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+}
+
+}  // namespace
+}  // namespace evonic::exporter
