@@ -9,7 +9,9 @@ CollectionLoop::CollectionLoop(SandboxCollector& collector, Options options, Sin
 
 CollectionLoop::~CollectionLoop() { Stop(); }
 
-void CollectionLoop::Start() { thread_ = std::thread([this] { Run(); }); }
+void CollectionLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void CollectionLoop::Stop() {
   {

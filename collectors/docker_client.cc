@@ -97,7 +97,9 @@ std::optional<DockerEndpoint> DockerEndpoint::Parse(const std::string& text, std
     std::string hostport = text.substr(tcp_prefix.size());
     while (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
     std::size_t colon = hostport.rfind(':');
-    if (hostport.empty() || colon == std::string::npos || colon + 1 == hostport.size() ||
+    const std::string port = colon == std::string::npos ? "" : hostport.substr(colon + 1);
+    if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535 ||
         hostport.find('/') != std::string::npos) {
       *error = "docker host '" + text + "': expected tcp://host:port";
       return std::nullopt;

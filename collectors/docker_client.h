@@ -20,7 +20,7 @@ struct DockerEndpoint {
 
 /// One HTTP answer, or why there was none.
 struct HttpAnswer {
-  long status = 0;               // 0 when the transport failed
+  long status = 0;  // 0 when the transport failed
   std::string body;
   std::string transport_error;  // set when no complete answer arrived (refused, timeout, ...)
   bool Ok() const { return transport_error.empty() && status == 200; }

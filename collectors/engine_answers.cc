@@ -1,7 +1,6 @@
 #include "collectors/engine_answers.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "collectors/json_fields.h"
@@ -24,6 +23,9 @@ json ParseObject(std::string_view body, const char* what, std::string& error) {
 
 std::optional<ApiVersion> ApiVersion::Parse(const std::string& text) {
   int major = 0, minor = 0, consumed = 0;
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) {
+    return std::nullopt;
+  }
   if (std::sscanf(text.c_str(), "%3d.%3d%n", &major, &minor, &consumed) != 2 ||
       static_cast<std::size_t>(consumed) != text.size() || major < 0 || minor < 0) {
     return std::nullopt;
@@ -73,8 +75,8 @@ Parsed<std::vector<ContainerRef>> ParseContainerList(std::string_view body) {
     if (!id || id->empty()) continue;  // unusable entry; the rest of the list still counts
     ContainerRef ref;
     ref.id = *id;
-    if (const json* names = ArrayField(c, "Names"); names != nullptr && !names->empty() &&
-                                                    (*names)[0].is_string()) {
+    if (const json* names = ArrayField(c, "Names");
+        names != nullptr && !names->empty() && (*names)[0].is_string()) {
       ref.name = (*names)[0].get<std::string>();
       if (!ref.name.empty() && ref.name[0] == '/') ref.name.erase(0, 1);
     }
@@ -139,6 +141,7 @@ std::string EngineErrorMessage(std::string_view body) {
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
 }
 

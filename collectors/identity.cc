@@ -127,10 +127,11 @@ Identity IdentityResolver::Resolve(const std::string& container_name,
   }
   Identity id;
   id.matched = agent.has_value() && session.has_value();
-  id.agent_id = agent.value_or(kUnknownAgent);
-  // An unmatched sandbox keeps its container name as session id: names are unique per engine, so
-  // two unmatched sandboxes never share a label set.
-  id.session_id = id.matched ? *session : container_name;
+  // Without an agent the sandbox is unmatched: agent "unknown", and the session a rule or label
+  // gave (e.g. a truncated id), else the container name. Names are unique per engine, so two
+  // sandboxes without any session never share a label set.
+  id.agent_id = id.matched ? *agent : kUnknownAgent;
+  id.session_id = session.value_or(container_name);
   return id;
 }
 

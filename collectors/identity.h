@@ -9,8 +9,9 @@
 
 namespace evonic::collectors {
 
-/// The identity of one sandbox. `matched` is false when no label and no name rule gave both ids;
-/// such a sandbox is still exported, as agent "unknown" with its container name as session id.
+/// The identity of one sandbox. `matched` is false when labels and name rules did not give both
+/// ids; such a sandbox is still exported, as agent "unknown" with the session id a rule gave (a
+/// session-only rule, e.g. for truncated ids) or else its container name.
 struct Identity {
   std::string agent_id;
   std::string session_id;

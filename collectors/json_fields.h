@@ -4,10 +4,9 @@
 // number that would be wrong.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace evonic::collectors {
 

@@ -1,10 +1,9 @@
 #include "collectors/sandbox_collector.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace evonic::collectors {
 
@@ -80,10 +79,9 @@ bool SandboxCollector::EnsureApiVersion(CycleResult& result) {
     return false;
   }
   api_ = NegotiateApiVersion(*parsed.value);
-  log_.Debug("negotiated engine API version",
-             {{"api_version", api_->ToString()},
-              {"engine_api_version", parsed.value->api.ToString()},
-              {"engine_version", parsed.value->engine_version}});
+  log_.Debug("negotiated engine API version", {{"api_version", api_->ToString()},
+                                               {"engine_api_version", parsed.value->api.ToString()},
+                                               {"engine_version", parsed.value->engine_version}});
   return true;
 }
 

@@ -17,11 +17,11 @@ namespace evonic::collectors {
 
 /// What one cycle found.
 struct CycleResult {
-  bool engine_up = false;        // the engine answered the container list
-  std::string api_version;       // negotiated, empty while unknown
+  bool engine_up = false;                 // the engine answered the container list
+  std::string api_version;                // negotiated, empty while unknown
   std::vector<model::Sandbox> sandboxes;  // sorted by (agent_id, session_id), unique label sets
-  std::uint64_t errors = 0;      // failed or unusable answers in this cycle
-  std::uint64_t unmatched = 0;   // sandboxes whose identity no rule gave
+  std::uint64_t errors = 0;               // failed or unusable answers in this cycle
+  std::uint64_t unmatched = 0;            // sandboxes whose identity no rule gave
 };
 
 /// \brief Reads every sandbox's state from the engine.

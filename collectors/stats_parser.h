@@ -1,6 +1,7 @@
 #pragma once
 // Pure parsing of `GET /containers/{id}/stats?stream=false` answers (cgroup v1 and v2) into raw
-// readings, and the arithmetic `docker stats` applies to them. No I/O; safe to call from any thread.
+// readings, and the arithmetic `docker stats` applies to them. No I/O; safe to call from any
+// thread.
 
 #include <cstdint>
 #include <optional>
@@ -30,7 +31,7 @@ struct StatsReading {
   std::optional<std::uint64_t> memory_usage, memory_limit;
   std::optional<std::uint64_t> memory_total_inactive_file;  // cgroup v1
   std::optional<std::uint64_t> memory_inactive_file;        // cgroup v2 (and v1's own level)
-  std::optional<model::NetworkCounters> network;             // absent when there is no `networks`
+  std::optional<model::NetworkCounters> network;            // absent when there is no `networks`
   std::optional<std::uint64_t> block_read_bytes, block_write_bytes;
   std::optional<std::uint64_t> pids;
 };

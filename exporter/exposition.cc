@@ -1,8 +1,7 @@
 #include "exporter/exposition.h"
 
-#include <zlib.h>
-
 #include <prometheus/text_serializer.h>
+#include <zlib.h>
 
 namespace evonic::exporter {
 

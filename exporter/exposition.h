@@ -2,12 +2,12 @@
 // Turns a Snapshot into the Prometheus text exposition, once per snapshot, and keeps it with the
 // snapshot so that every scrape of that snapshot is served the same bytes without re-rendering.
 
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
 
 #include "exporter/metric_table.h"
 #include "model/snapshot.h"

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace evonic::exporter {
@@ -11,6 +12,7 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
       {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
   if (text.empty()) return std::nullopt;
   long long total = 0;
+  long long last_unit = std::numeric_limits<long long>::max();
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t digits_end = i;
@@ -24,7 +26,9 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
       ++unit_end;
     }
     auto unit = kUnits.find(text.substr(digits_end, unit_end - digits_end));
-    if (unit == kUnits.end()) return std::nullopt;
+    // Units from largest to smallest, each once, as Prometheus' durations ("1m30s", not "30s1m").
+    if (unit == kUnits.end() || unit->second >= last_unit) return std::nullopt;
+    last_unit = unit->second;
     total += n * unit->second;
     i = unit_end;
   }
@@ -109,8 +113,8 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
        [&c](const std::string& v) {
          char* end = nullptr;
          long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 1 || n > 100000) {
-           return std::string("expected a whole number of at least 1");
+         if (v.empty() || *end != '\0' || n < 1 || n > 100) {
+           return std::string("expected a whole number from 1 to 100 (Evonic's allowed range)");
          }
          c.max_containers = static_cast<double>(n);
          return std::string();

@@ -19,8 +19,8 @@ struct Config {
   std::chrono::milliseconds docker_timeout{10000};
   std::chrono::milliseconds collect_interval{5000};
   double max_containers = 10;
-  collectors::IdentityResolver::Options identity{"evonic.agent_id", "evonic.session_id",
-                                                 {collectors::kDefaultNameRule}};
+  collectors::IdentityResolver::Options identity{
+      "evonic.agent_id", "evonic.session_id", {collectors::kDefaultNameRule}};
   std::string procfs = "/proc";
   logging::Level log_level = logging::Level::kInfo;
   logging::Format log_format = logging::Format::kLogfmt;

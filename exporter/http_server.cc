@@ -22,9 +22,8 @@ std::string Trim(const std::string& s) {
 }
 
 bool IsDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 }  // namespace
@@ -46,7 +45,8 @@ std::string ToCivetPorts(const std::string& listen_address) {
     if (host.back() != ']') return {};
     return host + ":" + port;  // CivetWeb takes [addr]:port for IPv6
   }
-  if (host.find_first_of(" ,") != std::string::npos) return {};
+  // An IPv6 host must be bracketed (as Go's net.SplitHostPort requires).
+  if (host.find_first_of(" ,:[]") != std::string::npos) return {};
   return host + ":" + port;
 }
 
@@ -86,11 +86,16 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options,
   const std::string timeout = std::to_string(options.request_timeout_ms);
   // Keep-alive lets Prometheus and benchmarks reuse connections; the short keep-alive timeout
   // stops idle connections from holding every worker thread.
-  const char* config[] = {"listening_ports", ports.c_str(),
-                          "num_threads", threads.c_str(),
-                          "request_timeout_ms", timeout.c_str(),
-                          "enable_keep_alive", "yes",
-                          "keep_alive_timeout_ms", "2000",
+  const char* config[] = {"listening_ports",
+                          ports.c_str(),
+                          "num_threads",
+                          threads.c_str(),
+                          "request_timeout_ms",
+                          timeout.c_str(),
+                          "enable_keep_alive",
+                          "yes",
+                          "keep_alive_timeout_ms",
+                          "2000",
                           nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &HttpServer::OnLog;
@@ -103,8 +108,8 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options,
   mg_error_data error_data{&error_code, error_text, sizeof error_text};
   server->ctx_ = mg_start2(&init, &error_data);
   if (server->ctx_ == nullptr) {
-    *error = "cannot listen on '" + options.listen_address + "': " +
-             (error_text[0] != '\0' ? error_text : "unknown CivetWeb error");
+    *error = "cannot listen on '" + options.listen_address +
+             "': " + (error_text[0] != '\0' ? error_text : "unknown CivetWeb error");
     return nullptr;
   }
   mg_set_request_handler(server->ctx_, "/", &HttpServer::OnRequest, server.get());
@@ -117,7 +122,11 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options,
 int HttpServer::OnLog(const mg_connection* conn, const char* message) {
   const mg_context* ctx = mg_get_context(conn);
   auto* self = ctx != nullptr ? static_cast<HttpServer*>(mg_get_user_data(ctx)) : nullptr;
-  if (self != nullptr) self->log_.Debug("http server", {{"msg", message}});
+  if (self != nullptr) {
+    std::string detail = message != nullptr ? message : "";
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
+    self->log_.Debug("http server", {{"detail", detail}});
+  }
   return 1;  // handled: CivetWeb writes nothing itself
 }
 

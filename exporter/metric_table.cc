@@ -4,9 +4,9 @@ namespace evonic::exporter {
 
 namespace {
 
+using model::Sandbox;
 using prometheus::ClientMetric;
 using prometheus::MetricType;
-using model::Sandbox;
 using Value = std::optional<double>;
 
 // Every sandbox value is a snapshot of the last collection.
@@ -138,8 +138,8 @@ const std::vector<MetricDef>& MetricTable() {
        "When the sandbox container started, in seconds since the Unix epoch." SNAP, MT::Gauge,
        [](const Sandbox& s) { return s.start_time_seconds; }, nullptr},
       // Pool.
-      {"evonic_sandbox_pool_containers", "Live sandbox containers on this engine." SNAP,
-       MT::Gauge, nullptr,
+      {"evonic_sandbox_pool_containers", "Live sandbox containers on this engine." SNAP, MT::Gauge,
+       nullptr,
        [](const RenderInput& in, Samples& out) {
          if (in.snapshot.status.docker_up) {
            Add(out, MT::Gauge, static_cast<double>(in.snapshot.sandboxes.size()));
@@ -217,8 +217,8 @@ const std::vector<MetricDef>& MetricTable() {
        [](const RenderInput& in, Samples& out) { Add(out, MT::Gauge, in.process.open_fds); }},
       {"process_max_fds", "Maximum number of open file descriptors.", MT::Gauge, nullptr,
        [](const RenderInput& in, Samples& out) { Add(out, MT::Gauge, in.process.max_fds); }},
-      {"process_start_time_seconds",
-       "Start time of the process since unix epoch in seconds.", MT::Gauge, nullptr,
+      {"process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+       MT::Gauge, nullptr,
        [](const RenderInput& in, Samples& out) {
          Add(out, MT::Gauge, in.process.start_time_seconds);
        }},

@@ -2,12 +2,12 @@
 // The metric contract: one declarative table lists every metric the exporter serves, with its
 // help and type and where its values come from. Rendering and tests both read this table.
 
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_type.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <prometheus/client_metric.h>
-#include <prometheus/metric_type.h>
 
 #include "exporter/process_stats.h"
 #include "model/snapshot.h"

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 namespace evonic::logging {
@@ -96,7 +95,7 @@ Logger::Logger(Level min_level, logging::Format format, std::FILE* out)
     : min_level_(min_level), format_(format), out_(out) {}
 
 std::string Logger::FormatLine(Level level, std::string_view msg,
-                           std::initializer_list<Field> fields) const {
+                               std::initializer_list<Field> fields) const {
   if (format_ == Format::kJson) {
     nlohmann::ordered_json line;
     line["ts"] = Timestamp();

@@ -19,8 +19,8 @@ std::optional<Format> ParseFormat(std::string_view text);
 
 using Field = std::pair<std::string_view, std::string>;
 
-/// \brief Writes log lines; lines below the minimum level are dropped. Lines from several threads never
-/// interleave. The class is thread-safe. The FILE* is borrowed, not owned.
+/// \brief Writes log lines; lines below the minimum level are dropped. Lines from several threads
+/// never interleave. The class is thread-safe. The FILE* is borrowed, not owned.
 class Logger {
  public:
   Logger(Level min_level, logging::Format format, std::FILE* out = stderr);
@@ -42,7 +42,8 @@ class Logger {
   }
 
   /// Formats one line without writing it (for tests).
-  std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields) const;
+  std::string FormatLine(Level level, std::string_view msg,
+                         std::initializer_list<Field> fields) const;
 
  private:
   Level min_level_;

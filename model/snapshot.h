@@ -1,6 +1,7 @@
 #pragma once
 // The data model between collectors and renderers: one immutable Snapshot per collection cycle.
-// Plain values only (no handles, no behaviour), so a Snapshot can be shared read-only between threads.
+// Plain values only (no handles, no behaviour), so a Snapshot can be shared read-only between
+// threads.
 
 #include <cstdint>
 #include <optional>

@@ -124,8 +124,8 @@ TEST(IdentityEarlierNamings, RunpyTruncatedSessionIdWithSessionOnlyRule) {
   const std::string name = std::string("runpy-") + "customer-support-assistant-europe-west-1";
   ASSERT_EQ(name.size(), 6u + 40u);
   // The first rule needs 8 hex at the end: no match. The second gives a session prefix but no
-  // agent: without an agent label the sandbox is unmatched and keeps its container name.
-  ExpectIdentity(r.Resolve(name, {}), "unknown", name, false);
+  // agent: without an agent label the sandbox is unmatched, agent "unknown", with that prefix.
+  ExpectIdentity(r.Resolve(name, {}), "unknown", "customer-support-assistant-europe-west-1", false);
   // With the agent from a label, the session-only rule completes the identity.
   ExpectIdentity(r.Resolve(name, {{"evonic.agent_id", "customer-support-assistant-europe-west"}}),
                  "customer-support-assistant-europe-west",
@@ -245,10 +245,7 @@ TEST(IdentityLabels, OnlyAnAgentLabelAndNoMatchingNameIsUnknownAgent) {
   Identity id = r.Resolve("hand-made-box", {{"evonic.agent_id", "ops"}});
   EXPECT_FALSE(id.matched);
   EXPECT_EQ(id.session_id, "hand-made-box");
-  if (id.agent_id != kUnknownAgent) {
-    GTEST_SKIP() << "BUG: unmatched sandbox exported with agent_id \"" << id.agent_id
-                 << "\" (from the agent label) instead of \"unknown\" as identity.h documents";
-  }
+  EXPECT_EQ(id.agent_id, kUnknownAgent);
 }
 
 }  // namespace
