@@ -62,6 +62,15 @@ Flags (--flag=value or --flag value):
                                     use replaces the default:
                                     ^evonic-(?<session>(?<agent>.+)-[0-9a-f]{8})$
   --path.procfs="/proc"             procfs mount, for the process_* metrics
+  --web.config.file=FILE            exporter-toolkit web config: basic_auth_users (bcrypt),
+                                    tls_server_config, http_server_config.headers; re-read on
+                                    SIGHUP. The REST endpoints always require credentials.
+  --evonic.root=DIR                 Evonic's folder: agents and sessions from its databases
+                                    (shared/db/evonic.db, agents/<id>/chat.db), and its .env
+  --identity.session-label-mode=raw how the session_id label is exported: raw, hash (a keyed
+                                    hash; needs --identity.session-hash-key-file) or drop
+  --identity.session-hash-key-file=FILE
+                                    key for session-label-mode=hash
   --log.level="info"                debug, info, warn or error
   --log.format="logfmt"             logfmt or json
   --version                         print the version and exit
@@ -117,6 +126,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
            return std::string("expected a whole number from 1 to 100 (Evonic's allowed range)");
          }
          c.max_containers = static_cast<double>(n);
+         c.max_containers_given = true;
          return std::string();
        }},
       {"identity.agent-label", text(c.identity.agent_label, true)},
@@ -130,6 +140,17 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
          return std::string();
        }},
       {"path.procfs", text(c.procfs, false)},
+      {"web.config.file", text(c.web_config_file, false)},
+      {"evonic.root", text(c.evonic_root, false)},
+      {"identity.session-label-mode",
+       [&c](const std::string& v) {
+         if (v != "raw" && v != "hash" && v != "drop") {
+           return std::string("expected raw, hash or drop");
+         }
+         c.session_label_mode = v;
+         return std::string();
+       }},
+      {"identity.session-hash-key-file", text(c.session_hash_key_file, false)},
       {"log.level",
        [&c](const std::string& v) {
          auto level = logging::ParseLevel(v);

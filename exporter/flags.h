@@ -22,6 +22,11 @@ struct Config {
   collectors::IdentityResolver::Options identity{
       "evonic.agent_id", "evonic.session_id", {collectors::kDefaultNameRule}};
   std::string procfs = "/proc";
+  std::string web_config_file;  // exporter-toolkit web config (auth, TLS); empty: none
+  std::string evonic_root;      // Evonic's installation folder (its databases); empty: none
+  std::string session_label_mode = "raw";  // session_id label: raw, hash or drop
+  std::string session_hash_key_file;       // key of the keyed hash (mode "hash")
+  bool max_containers_given = false;       // the flag wins over Evonic's own setting
   logging::Level log_level = logging::Level::kInfo;
   logging::Format log_format = logging::Format::kLogfmt;
   bool show_help = false;

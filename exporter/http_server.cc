@@ -66,15 +66,29 @@ bool AcceptsGzip(const std::string& accept_encoding) {
   return false;
 }
 
-HttpServer::HttpServer(std::map<std::string, HttpHandler> routes, logging::Logger& log)
+HttpServer::HttpServer(Routes routes, logging::Logger& log)
     : routes_(std::move(routes)), log_(log) {}
+
+const Route* HttpServer::Find(const std::string& path) const {
+  if (auto it = routes_.find(path); it != routes_.end()) return &it->second;
+  const Route* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [key, route] : routes_) {
+    if (key.empty() || key.back() != '*') continue;
+    std::size_t n = key.size() - 1;
+    if (n >= best_length && path.compare(0, n, key, 0, n) == 0) {
+      best = &route;
+      best_length = n;
+    }
+  }
+  return best;
+}
 
 HttpServer::~HttpServer() {
   if (ctx_ != nullptr) mg_stop(ctx_);
 }
 
-std::unique_ptr<HttpServer> HttpServer::Start(const Options& options,
-                                              std::map<std::string, HttpHandler> routes,
+std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes routes,
                                               logging::Logger& log, std::string* error) {
   std::string ports = ToCivetPorts(options.listen_address);
   if (ports.empty()) {
@@ -150,9 +164,9 @@ void HttpServer::Serve(mg_connection* conn) {
   if (req.method != "GET" && !head) {
     resp = HttpResponse::Text(405, "method not allowed\n");
     resp.headers.emplace_back("Allow", "GET, HEAD");
-  } else if (auto it = routes_.find(req.path); it != routes_.end()) {
+  } else if (const Route* route = Find(req.path); route != nullptr) {
     try {
-      resp = it->second(req);
+      resp = route->handler(req);
     } catch (const std::exception& e) {
       log_.Error("request handler failed", {{"path", req.path}, {"err", e.what()}});
       resp = HttpResponse::Text(500, "internal error\n");

@@ -44,7 +44,23 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-/// \brief An HTTP server with exact-path routes fixed at start.
+/// Who may use a route.
+enum class Access {
+  kPublic,     // anyone: the landing page, /healthz
+  kTelemetry,  // /metrics: credentials required when the web config has users
+  kPersonal,   // REST answers (personal data): credentials always required
+};
+
+struct Route {
+  Access access = Access::kPublic;
+  HttpHandler handler;
+};
+
+/// Routes by path: an exact path ("/metrics"), or a prefix ending in '*' ("/api/*") that takes
+/// every path starting with what precedes the '*'. Exact paths win, then the longest prefix.
+using Routes = std::map<std::string, Route>;
+
+/// \brief An HTTP server with routes fixed at start.
 ///
 /// Routes are immutable once started, so handlers run concurrently on CivetWeb's worker threads
 /// without locks here; each handler must itself be thread-safe. Only GET and HEAD reach handlers
@@ -58,8 +74,7 @@ class HttpServer {
   };
 
   /// Binds and starts serving. On failure returns nullptr and says why in `error`.
-  static std::unique_ptr<HttpServer> Start(const Options& options,
-                                           std::map<std::string, HttpHandler> routes,
+  static std::unique_ptr<HttpServer> Start(const Options& options, Routes routes,
                                            logging::Logger& log, std::string* error);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -69,12 +84,13 @@ class HttpServer {
   int port() const { return port_; }
 
  private:
-  HttpServer(std::map<std::string, HttpHandler> routes, logging::Logger& log);
+  HttpServer(Routes routes, logging::Logger& log);
+  const Route* Find(const std::string& path) const;
   static int OnRequest(mg_connection* conn, void* self);
   static int OnLog(const mg_connection* conn, const char* message);
   void Serve(mg_connection* conn);
 
-  std::map<std::string, HttpHandler> routes_;
+  Routes routes_;
   logging::Logger& log_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;

@@ -59,7 +59,7 @@ int Run(const exporter::Config& cfg) {
   model::Latest<exporter::Exposition> latest(
       exporter::Render(initial, exporter::ReadProcessStats(cfg.procfs), build));
 
-  std::map<std::string, exporter::HttpHandler> routes;
+  exporter::Routes routes;
   exporter::AddExporterRoutes(latest, cfg.telemetry_path, build, routes);
   exporter::HttpServer::Options http_options;
   http_options.listen_address = cfg.listen_address;

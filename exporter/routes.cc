@@ -3,33 +3,35 @@
 namespace evonic::exporter {
 
 void AddExporterRoutes(const model::Latest<Exposition>& latest, const std::string& telemetry_path,
-                       const BuildInfo& build, std::map<std::string, HttpHandler>& routes) {
-  routes[telemetry_path] = [&latest](const HttpRequest& req) {
-    std::shared_ptr<const Exposition> e = latest.Get();
-    HttpResponse r;
-    r.content_type = kExpositionContentType;
-    r.headers.emplace_back("Vary", "Accept-Encoding");
-    r.headers.emplace_back("Cache-Control", "no-store");
-    if (!e->gzip.empty() && AcceptsGzip(req.Header("accept-encoding"))) {
-      r.headers.emplace_back("Content-Encoding", "gzip");
-      r.body = e->gzip;
-    } else {
-      r.body = e->text;
-    }
-    r.keep = e;  // the published exposition stays alive while its bytes are written
-    return r;
-  };
-  routes["/healthz"] = [](const HttpRequest&) { return HttpResponse::Text(200, "OK\n"); };
+                       const BuildInfo& build, Routes& routes) {
+  routes[telemetry_path] = {
+      Access::kTelemetry, [&latest](const HttpRequest& req) {
+        std::shared_ptr<const Exposition> e = latest.Get();
+        HttpResponse r;
+        r.content_type = kExpositionContentType;
+        r.headers.emplace_back("Vary", "Accept-Encoding");
+        r.headers.emplace_back("Cache-Control", "no-store");
+        if (!e->gzip.empty() && AcceptsGzip(req.Header("accept-encoding"))) {
+          r.headers.emplace_back("Content-Encoding", "gzip");
+          r.body = e->gzip;
+        } else {
+          r.body = e->text;
+        }
+        r.keep = e;  // the published exposition stays alive while its bytes are written
+        return r;
+      }};
+  routes["/healthz"] = {Access::kPublic,
+                        [](const HttpRequest&) { return HttpResponse::Text(200, "OK\n"); }};
   const std::string landing =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Evonic Sandbox "
       "Exporter</title></head>\n<body><h1>Evonic Sandbox Exporter</h1>\n<p>Version " +
       build.version + " (" + build.revision + ")</p>\n<ul><li><a href=\"." + telemetry_path +
       "\">Metrics</a></li>\n<li><a href=\"./healthz\">Health</a></li></ul>\n</body></html>\n";
-  routes["/"] = [landing](const HttpRequest&) {
-    HttpResponse r = HttpResponse::Text(200, landing);
-    r.content_type = "text/html; charset=utf-8";
-    return r;
-  };
+  routes["/"] = {Access::kPublic, [landing](const HttpRequest&) {
+                   HttpResponse r = HttpResponse::Text(200, landing);
+                   r.content_type = "text/html; charset=utf-8";
+                   return r;
+                 }};
 }
 
 }  // namespace evonic::exporter

@@ -13,7 +13,7 @@ namespace evonic::exporter {
 
 /// Adds "/", `telemetry_path` and "/healthz" to `routes`. `latest` must outlive the server.
 void AddExporterRoutes(const model::Latest<Exposition>& latest, const std::string& telemetry_path,
-                       const BuildInfo& build, std::map<std::string, HttpHandler>& routes);
+                       const BuildInfo& build, Routes& routes);
 
 inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 

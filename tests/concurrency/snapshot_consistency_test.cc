@@ -68,7 +68,7 @@ TEST(SnapshotConsistency, EveryScrapeSeesOneGeneration) {
   exporter::ProcessStats no_process;  // process figures are not generation-valued: left out
   model::Latest<exporter::Exposition> latest(
       exporter::Render(SnapshotOfGeneration(1), no_process, build));
-  std::map<std::string, exporter::HttpHandler> routes;
+  exporter::Routes routes;
   exporter::AddExporterRoutes(latest, "/metrics", build, routes);
   std::string error;
   auto server = exporter::HttpServer::Start({"127.0.0.1:0", 8, 10000}, routes, log, &error);
