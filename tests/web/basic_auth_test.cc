@@ -1,0 +1,117 @@
+// Basic authentication: header parsing, the outcomes by reason, the cache, the dummy hash for
+// unknown users and the cap on concurrent bcrypt checks.
+
+#include "exporter/basic_auth.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "exporter/bcrypt_hash.h"
+#include "tests/web/base64.h"
+
+namespace evonic::exporter {
+namespace {
+
+using testing::Base64;
+
+std::string BasicHeader(const std::string& user, const std::string& password) {
+  return "Basic " + Base64(user + ":" + password);
+}
+
+class BasicAuthTest : public ::testing::Test {
+ protected:
+  BasicAuthTest() : log_(logging::Level::kError, logging::Format::kLogfmt, null_) {}
+  ~BasicAuthTest() override { std::fclose(null_); }
+  std::FILE* null_ = std::fopen("/dev/null", "w");
+  logging::Logger log_;
+};
+
+TEST(ParseBasicAuthorization, AcceptsWellFormedAndRefusesTheRest) {
+  auto c = ParseBasicAuthorization("Basic " + Base64("alice:pa:ss"));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->user, "alice");
+  EXPECT_EQ(c->password, "pa:ss");  // only the first ':' separates
+  EXPECT_TRUE(ParseBasicAuthorization("basic " + Base64("a:")).has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Bearer " + Base64("a:b")).has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Basic " + Base64("no-colon")).has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Basic !!!!").has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Basic YQ=").has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Basic").has_value());
+}
+
+TEST_F(BasicAuthTest, OutcomesCacheAndDummyHash) {
+  BasicAuthenticator auth(BasicAuthenticator::Options{}, log_);
+  std::string error;
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kNoUsers);
+  ASSERT_TRUE(auth.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
+  EXPECT_TRUE(auth.HasUsers());
+
+  EXPECT_EQ(auth.Check(""), AuthResult::kMissing);
+  EXPECT_EQ(auth.Check("Basic ???"), AuthResult::kMalformed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "wrong")), AuthResult::kWrongPassword);
+  EXPECT_EQ(auth.Stats().dummy_hash_checks, 0u);
+  EXPECT_EQ(auth.Check(BasicHeader("mallory", "right")), AuthResult::kUnknownUser);
+  // The unknown user was run through bcrypt against the dummy hash, not refused early.
+  EXPECT_EQ(auth.Stats().dummy_hash_checks, 1u);
+  EXPECT_EQ(auth.Stats().unknown_user, 1u);
+
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);
+  AuthStats s = auth.Stats();
+  EXPECT_EQ(s.allowed_bcrypt, 1u);
+  EXPECT_EQ(s.allowed_cached, 1u);
+  EXPECT_EQ(s.wrong_password, 1u);
+  EXPECT_EQ(s.missing, 1u);
+  EXPECT_EQ(s.malformed, 1u);
+
+  // A reload with other users drops the cache: alice's cached success does not survive.
+  ASSERT_TRUE(auth.SetUsers({{"bob", *BcryptHash("b", 4)}}, &error)) << error;
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kUnknownUser);
+  EXPECT_EQ(auth.Check(BasicHeader("bob", "b")), AuthResult::kAllowed);
+}
+
+TEST_F(BasicAuthTest, NoFreeBcryptSlotRefusesAtOnceButCachedChecksPass) {
+  BasicAuthenticator::Options options;
+  options.max_concurrent_bcrypt = 1;
+  BasicAuthenticator auth(options, log_);
+  std::string error;
+  ASSERT_TRUE(auth.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);  // now cached
+
+  BasicAuthenticator::Options closed = options;
+  closed.max_concurrent_bcrypt = 0;  // every slot taken, as during a flood
+  BasicAuthenticator busy(closed, log_);
+  ASSERT_TRUE(busy.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
+  EXPECT_EQ(busy.Check(BasicHeader("alice", "wrong")), AuthResult::kBusy);
+  EXPECT_EQ(busy.Check(BasicHeader("nobody", "x")), AuthResult::kBusy);
+  EXPECT_EQ(busy.Stats().busy, 2u);
+}
+
+TEST(BcryptGate, CapsAndReleases) {
+  BcryptGate gate(2);
+  auto a = gate.TryEnter();
+  auto b = gate.TryEnter();
+  EXPECT_TRUE(a);
+  EXPECT_TRUE(b);
+  EXPECT_FALSE(gate.TryEnter());
+  { auto moved = std::move(a); }
+  EXPECT_TRUE(gate.TryEnter());
+}
+
+TEST(BcryptVerifiedCache, ExpiresAndDistinguishesUserFromPassword) {
+  BcryptVerifiedCache cache(std::chrono::seconds(60), 2);
+  auto t0 = BcryptVerifiedCache::Clock::now();
+  cache.Insert("ab", "c", t0);
+  EXPECT_TRUE(cache.Contains("ab", "c", t0));
+  EXPECT_FALSE(cache.Contains("a", "bc", t0));
+  EXPECT_FALSE(cache.Contains("ab", "c", t0 + std::chrono::seconds(61)));
+  cache.Insert("u1", "p", t0);
+  cache.Insert("u2", "p", t0 + std::chrono::seconds(1));
+  cache.Insert("u3", "p", t0 + std::chrono::seconds(2));  // full: the oldest goes
+  EXPECT_FALSE(cache.Contains("u1", "p", t0 + std::chrono::seconds(2)));
+  EXPECT_TRUE(cache.Contains("u3", "p", t0 + std::chrono::seconds(2)));
+}
+
+}  // namespace
+}  // namespace evonic::exporter

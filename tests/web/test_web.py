@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+"""Integration tests of the web config with the real exporter binary: Basic auth (no credentials,
+wrong password, unknown user through the dummy hash, right user), a wrong-password flood while
+/metrics keeps answering, SIGHUP reloads, TLS with a self-signed certificate and curl, broken
+configs stopping startup, hostile requests over raw sockets, and a hundred idle connections.
+
+No Docker engine is needed (--docker.host points nowhere). Run by ctest; by hand:
+test_web.py --binary build/exporter/evonic-sandbox-exporter [-k name]."""
+import argparse
+import base64
+import http.client
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from harness import Exporter, Processes, temp_dir, wait_until  # noqa: E402
+
+ARGS = None
+NO_ENGINE = "--docker.host=unix:///nonexistent"
+
+
+def bcrypt_hash(password, cost=4):
+    """A $2b$ hash made by libxcrypt through Python's crypt module (deprecated, still in 3.11),
+    or by htpasswd when the module is gone."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import crypt
+        return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** cost))
+    except ImportError:
+        out = subprocess.run(["htpasswd", "-nbBC", str(cost), "u", password],
+                             capture_output=True, check=True, text=True).stdout
+        return out.strip().split(":", 1)[1]
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def get(port, path, auth=None, timeout=5, method="GET"):
+    """(status, headers dict with lower-cased names, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Authorization": auth} if auth else {}
+        conn.request(method, path, headers=headers)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def raw(port, data, timeout=5):
+    """Sends bytes as given; returns the status code of the answer (0: closed without one)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        answer = b""
+        try:
+            while b"\r\n" not in answer:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+    if not answer.startswith(b"HTTP/"):
+        return 0
+    return int(answer.split(b" ", 2)[1])
+
+
+class WebTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = temp_dir("evonic-web-")
+        self.procs = Processes()
+
+    def tearDown(self):
+        self.procs.stop_all()
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def start(self, config_text=None, *extra):
+        args = [NO_ENGINE, "--log.level=debug", *extra]
+        if config_text is not None:
+            args.append("--web.config.file=" + self.write("web.yml", config_text))
+        return Exporter(self.procs, ARGS.binary, args, self.dir)
+
+    def run_to_exit(self, config_text, *extra):
+        """Starts the binary expecting it to refuse; returns (exit code, output)."""
+        path = self.write("broken.yml", config_text)
+        p = subprocess.run([ARGS.binary, "--web.listen-address=127.0.0.1:0", NO_ENGINE,
+                            "--web.config.file=" + path, *extra],
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout + p.stderr, path
+
+    # --- authentication -------------------------------------------------------------------
+
+    def test_basic_auth_outcomes(self):
+        e = self.start(f"basic_auth_users:\n  prometheus: '{bcrypt_hash('scrape')}'\n")
+        status, headers, body = get(e.port, "/metrics")
+        self.assertEqual(status, 401)
+        self.assertIn("Basic", headers["www-authenticate"])
+        self.assertEqual(json.loads(body)["status"], 401)
+        self.assertEqual(get(e.port, "/metrics", basic("prometheus", "wrong"))[0], 401)
+        self.assertEqual(get(e.port, "/metrics", basic("intruder", "scrape"))[0], 401)
+        # The unknown name was run through bcrypt against the dummy hash (not refused early):
+        wait_until("the unknown-user log line", lambda: 'reason=unknown_user user=intruder '
+                   'bcrypt=dummy_hash' in e.log(), timeout=5)
+        self.assertIn("reason=wrong_password user=prometheus bcrypt=user_hash", e.log())
+        status, _, body = get(e.port, "/metrics", basic("prometheus", "scrape"))
+        self.assertEqual(status, 200)
+        self.assertIn(b"evonic_sandbox_exporter_build_info", body)
+        self.assertEqual(get(e.port, "/healthz")[0], 200)  # public
+        # The REST API takes the same users.
+        self.assertEqual(get(e.port, "/api/sandbox/stats")[0], 401)
+        self.assertNotIn(get(e.port, "/api/sandbox/stats", basic("prometheus", "scrape"))[0],
+                         (401, 429))
+        self.assertNotIn("scrape", e.log())  # never a password in the log
+
+    def test_rest_without_users_says_how_to_configure_them(self):
+        e = self.start()
+        self.assertEqual(get(e.port, "/metrics")[0], 200)
+        status, headers, body = get(e.port, "/api/sandbox/stats")
+        self.assertEqual(status, 401)
+        self.assertEqual(headers["content-type"], "application/json")
+        error = json.loads(body)
+        self.assertEqual(error["status"], 401)
+        self.assertIn("basic_auth_users", error["error"])
+        self.assertIn("--web.config.file", error["error"])
+        get(e.port, "/api/sandbox/stats")
+        self.assertEqual(e.log().count("no basic_auth_users configured"), 1)  # said once
+
+    def test_wrong_password_flood_keeps_metrics_answering(self):
+        e = self.start(f"basic_auth_users:\n  prometheus: '{bcrypt_hash('scrape', 11)}'\n")
+        self.assertEqual(get(e.port, "/metrics", basic("prometheus", "scrape"), 10)[0], 200)
+        stop = threading.Event()
+        codes = []
+
+        def flood(i):
+            while not stop.is_set():
+                user = "prometheus" if i % 2 else f"guess{i}"
+                try:
+                    codes.append(get(e.port, "/metrics", basic(user, "wrong"), 10)[0])
+                except OSError:
+                    codes.append(0)
+
+        threads = [threading.Thread(target=flood, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            for _ in range(10):
+                t0 = time.monotonic()
+                out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                      "--max-time", "5", "-u", "prometheus:scrape",
+                                      e.base + "/metrics"], capture_output=True, text=True)
+                took = time.monotonic() - t0
+                self.assertEqual(out.stdout, "200", out.stderr)
+                self.assertLess(took, 1.0)
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertIn(429, codes)  # the bcrypt cap refused at once instead of queueing
+        self.assertNotIn(0, codes)
+
+    def test_sighup_reload(self):
+        e = self.start(f"basic_auth_users:\n  alice: '{bcrypt_hash('a')}'\n")
+        self.assertEqual(get(e.port, "/metrics", basic("alice", "a"))[0], 200)
+        self.write("web.yml", f"basic_auth_users:\n  bob: '{bcrypt_hash('b')}'\n"
+                   "http_server_config:\n  headers:\n    X-Frame-Options: deny\n")
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("bob accepted", lambda: get(e.port, "/metrics", basic("bob", "b"))[0] == 200)
+        self.assertEqual(get(e.port, "/metrics", basic("alice", "a"))[0], 401)
+        self.assertEqual(get(e.port, "/healthz")[2], b"OK\n")
+        self.assertEqual(get(e.port, "/healthz")[1].get("x-frame-options"), "deny")
+        # A broken file keeps the previous config and says so.
+        self.write("web.yml", "basic_auth_users:\n  bob: not-a-hash\n")
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("the reload failure", lambda: "web config reload failed" in e.log())
+        self.assertIn("web.yml: basic_auth_users.bob: not a bcrypt hash", e.log())
+        self.assertEqual(get(e.port, "/metrics", basic("bob", "b"))[0], 200)
+        self.assertIsNone(e.proc.poll())
+        self.assertEqual(self.procs.stop(e.proc), 0)
+
+    def test_broken_configs_stop_startup(self):
+        cases = [
+            ("basic_auth_user:\n  a: b\n", "unknown key 'basic_auth_user'"),
+            ("basic_auth_users:\n  a: plain\n", "basic_auth_users.a: not a bcrypt hash"),
+            ("http_server_config:\n  headers:\n    Server: x\n", "header 'Server' can not be"),
+            ("tls_server_config:\n  cert_file: missing.pem\n  key_file: missing.key\n",
+             "missing.pem"),
+            ("tls_server_config: [\n", "not valid YAML"),
+        ]
+        for text, problem in cases:
+            code, output, path = self.run_to_exit(text)
+            self.assertNotEqual(code, 0, output)
+            self.assertIn(path, output)
+            self.assertIn(problem, output)
+        p = subprocess.run([ARGS.binary, NO_ENGINE, "--web.config.file=/nonexistent/web.yml"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("/nonexistent/web.yml: cannot open", p.stdout + p.stderr)
+
+    # --- TLS ------------------------------------------------------------------------------
+
+    def make_cert(self, name="server"):
+        cert, key = os.path.join(self.dir, name + ".crt"), os.path.join(self.dir, name + ".key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        return cert, key
+
+    def curl_tls(self, port, path="/metrics", *extra):
+        return subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                               "--max-time", "5", "--cacert", os.path.join(self.dir, "server.crt"),
+                               *extra, f"https://127.0.0.1:{port}{path}"],
+                              capture_output=True, text=True)
+
+    def test_tls_with_a_real_client(self):
+        self.make_cert()
+        # Relative paths: relative to the config file's folder.
+        e = self.start("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                       f"basic_auth_users:\n  prometheus: '{bcrypt_hash('scrape')}'\n")
+        for _ in range(3):
+            out = self.curl_tls(e.port, "/metrics", "-u", "prometheus:scrape")
+            self.assertEqual(out.stdout, "200", out.stderr)
+        self.assertEqual(self.curl_tls(e.port, "/metrics").stdout, "401")
+        # Python's own TLS stack, checking the certificate too.
+        ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "server.crt"))
+        conn = http.client.HTTPSConnection("127.0.0.1", e.port, context=ctx, timeout=5)
+        conn.request("GET", "/healthz")
+        self.assertEqual(conn.getresponse().read(), b"OK\n")
+        conn.close()
+        # Plain HTTP on the TLS port gets no HTTP answer.
+        plain = subprocess.run(["curl", "-sS", "--max-time", "5", f"http://127.0.0.1:{e.port}/"],
+                               capture_output=True, text=True)
+        self.assertNotEqual(plain.returncode, 0)
+        self.assertIsNone(e.proc.poll(), "the exporter died: " + e.log())
+        self.assertEqual(self.procs.stop(e.proc), 0)  # clean exit, no crash
+
+    def test_tls13_minimum(self):
+        self.make_cert()
+        e = self.start("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                       "  min_version: TLS13\n")
+        self.assertEqual(self.curl_tls(e.port, "/healthz", "--tlsv1.3").stdout, "200")
+        self.assertNotEqual(self.curl_tls(e.port, "/healthz", "--tls-max", "1.2").returncode, 0)
+        self.assertEqual(self.procs.stop(e.proc), 0)
+
+    def test_tls_key_not_matching_the_certificate(self):
+        self.make_cert("other")
+        self.make_cert()
+        code, output, _ = self.run_to_exit(
+            f"tls_server_config:\n  cert_file: {self.dir}/server.crt\n"
+            f"  key_file: {self.dir}/other.key\n")
+        self.assertNotEqual(code, 0)
+        self.assertIn("does not match cert_file", output)
+
+    def test_sighup_cannot_switch_tls(self):
+        e = self.start("")
+        self.make_cert()
+        self.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("the TLS warning", lambda: "TLS settings apply only at restart" in e.log())
+        self.assertEqual(get(e.port, "/healthz")[0], 200)  # still plain HTTP
+
+    # --- strict input and load ------------------------------------------------------------
+
+    def test_hostile_requests(self):
+        e = self.start()
+        cases = [
+            (b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
+            (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+            (b"OPTIONS /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 411),  # CivetWeb
+            # CivetWeb removes ".." segments itself; nothing here decodes a second time.
+            (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            (b"GET /%252e%252e/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+            # Under /api/ credentials come first (no users here): 401 before any path check.
+            (b"GET /api/sandbox/stats/..%2f..%2fetc HTTP/1.1\r\nHost: x\r\n\r\n", 401),
+            # Request heads over max_request_size (8 KiB): CivetWeb answers 400 itself.
+            (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n", 400),
+            (b"GARBAGE\r\n\r\n", 400),
+            (b"GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+            # CivetWeb decodes %00 and the path ends there: this is /metrics (see README).
+            (b"GET /metrics%00/x HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        ]
+        for request, expected in cases:
+            with self.subTest(request=request[:60]):
+                self.assertEqual(raw(e.port, request), expected)
+        self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
+        self.assertIsNone(e.proc.poll())
+
+    def test_hundred_idle_connections_do_not_block_scrapes(self):
+        e = self.start()
+        held = []
+        try:
+            for i in range(100):
+                s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+                if i % 2:
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHo")  # trickling: never finishes
+                held.append(s)
+            time.sleep(0.3)
+            for _ in range(5):
+                t0 = time.monotonic()
+                out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                      "--max-time", "5", e.base + "/metrics"],
+                                     capture_output=True, text=True)
+                took = time.monotonic() - t0
+                self.assertEqual(out.stdout, "200", out.stderr)
+                self.assertLess(took, 1.0)
+                time.sleep(0.2)
+        finally:
+            for s in held:
+                s.close()
+        self.assertIsNone(e.proc.poll())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
