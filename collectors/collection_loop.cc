@@ -24,7 +24,8 @@ void CollectionLoop::Stop() {
 
 std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   auto started = std::chrono::steady_clock::now();
-  CycleResult cycle = collector_.Collect();
+  std::shared_ptr<const model::EvonicView> evonic = options_.evonic ? options_.evonic() : nullptr;
+  CycleResult cycle = collector_.Collect(evonic);
   auto duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
   if (duration > options_.interval) ++overruns_total_;
   errors_total_ += static_cast<double>(cycle.errors);
@@ -33,6 +34,22 @@ std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   snapshot->generation = ++generation_;
   snapshot->sandboxes = std::move(cycle.sandboxes);
   snapshot->pool_max_containers = options_.pool_max_containers;
+  if (!options_.pool_max_from_flag && evonic && evonic->max_containers) {
+    snapshot->pool_max_containers = *evonic->max_containers;
+  }
+  snapshot->evonic = std::move(evonic);
+  // Agents seen with a sandbox, for the life of the process; a new set only when one is added.
+  std::shared_ptr<std::set<std::string>> grown;
+  for (const model::Sandbox& s : snapshot->sandboxes) {
+    if (known_agents_ && known_agents_->count(s.agent_id)) continue;
+    if (!grown) {
+      grown = known_agents_ ? std::make_shared<std::set<std::string>>(*known_agents_)
+                            : std::make_shared<std::set<std::string>>();
+    }
+    grown->insert(s.agent_id);
+  }
+  if (grown) known_agents_ = std::move(grown);
+  snapshot->known_agents = known_agents_;
   model::CollectorStatus& st = snapshot->status;
   st.docker_up = cycle.engine_up;
   st.api_version = cycle.api_version;
@@ -43,6 +60,7 @@ std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   st.collect_errors_total = errors_total_;
   st.collect_overruns_total = overruns_total_;
   st.unmatched_containers = static_cast<double>(cycle.unmatched);
+  st.sessions_not_in_evonic_db = static_cast<double>(cycle.not_in_evonic_db);
   std::shared_ptr<const model::Snapshot> published = std::move(snapshot);
   sink_(published);
   return published;

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "collectors/sandbox_collector.h"
@@ -24,9 +26,13 @@ namespace evonic::collectors {
 class CollectionLoop {
  public:
   using Sink = std::function<void(std::shared_ptr<const model::Snapshot>)>;
+  /// Gives Evonic's current view at the start of each cycle, on the loop's thread.
+  using EvonicSource = std::function<std::shared_ptr<const model::EvonicView>()>;
   struct Options {
     std::chrono::milliseconds interval{5000};
     double pool_max_containers = 10;
+    bool pool_max_from_flag = false;  // else Evonic's SANDBOX_MAX_CONTAINERS wins when known
+    EvonicSource evonic;              // empty: no database
   };
 
   CollectionLoop(SandboxCollector& collector, Options options, Sink sink);
@@ -48,6 +54,7 @@ class CollectionLoop {
   Options options_;
   Sink sink_;
   std::uint64_t generation_ = 0;
+  std::shared_ptr<const std::set<std::string>> known_agents_;
   double errors_total_ = 0;
   double overruns_total_ = 0;
   std::mutex mu_;

@@ -85,7 +85,12 @@ bool SandboxCollector::EnsureApiVersion(CycleResult& result) {
   return true;
 }
 
-CycleResult SandboxCollector::Collect() {
+CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> evonic) {
+  if (!evonic) {
+    sessions_.reset();
+  } else if (!sessions_ || &sessions_->view() != evonic.get()) {
+    sessions_.emplace(evonic);  // a new view: index its sessions once
+  }
   CycleResult result;
   if (!EnsureApiVersion(result)) {
     known_.clear();
@@ -176,7 +181,18 @@ CycleResult SandboxCollector::Collect() {
     s.agent_id = id.agent_id;
     s.session_id = id.session_id;
     s.identity_matched = id.matched;
-    if (!id.matched) ++result.unmatched;
+    if (sessions_) {
+      // Evonic's database is the authority: the session row the name points to, and its agent.
+      if (auto row = sessions_->Match(id.session_id)) {
+        s.session_id = row->id;
+        s.agent_id = row->agent_id;
+        s.identity_matched = true;
+        s.in_evonic_db = true;
+      } else {
+        ++result.not_in_evonic_db;
+      }
+    }
+    if (!s.identity_matched) ++result.unmatched;
     s.image = ref.image;
     if (known.details) {
       if (!known.details->image.empty()) s.image = known.details->image;

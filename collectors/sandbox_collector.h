@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "collectors/engine_answers.h"
 #include "collectors/identity.h"
 #include "collectors/stats_parser.h"
+#include "evonic/session_match.h"
 #include "logging/logger.h"
 #include "model/snapshot.h"
 
@@ -22,6 +25,7 @@ struct CycleResult {
   std::vector<model::Sandbox> sandboxes;  // sorted by (agent_id, session_id), unique label sets
   std::uint64_t errors = 0;               // failed or unusable answers in this cycle
   std::uint64_t unmatched = 0;            // sandboxes whose identity no rule gave
+  std::uint64_t not_in_evonic_db = 0;     // with a database: sandboxes whose session it lacks
 };
 
 /// \brief Reads every sandbox's state from the engine.
@@ -39,7 +43,9 @@ class SandboxCollector {
   SandboxCollector(const DockerClient& client, IdentityResolver identity, Options options,
                    logging::Logger& log);
 
-  CycleResult Collect();
+  /// One cycle. With `evonic` (Evonic's database), a sandbox's session is the database's row that
+  /// its name or labels point to (by prefix for truncated names), and its agent that row's.
+  CycleResult Collect(std::shared_ptr<const model::EvonicView> evonic = nullptr);
 
  private:
   struct Known {
@@ -62,6 +68,8 @@ class SandboxCollector {
   bool engine_down_logged_ = false;
   std::string engine_error_;
   std::map<std::string, Known> known_;  // by container id
+  std::optional<evonic::SessionIndex>
+      sessions_;  // over the last view seen; rebuilt when it changes
 };
 
 /// Makes every (agent_id, session_id) pair unique by suffixing later duplicates with their short

@@ -17,7 +17,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
         std::optional<double> v = def.per_sandbox(s);
         if (!v) continue;
         prometheus::ClientMetric m;
-        m.label = {{kAgentLabel, s.agent_id}, {kSessionLabel, s.session_id}};
+        m.label = {{kAgentLabel, s.agent_id}, {kSessionLabel, input_.labeler.SessionLabel(s)}};
         if (def.type == prometheus::MetricType::Counter) {
           m.counter.value = *v;
         } else {
@@ -52,9 +52,10 @@ std::string Gzip(const std::string& data) {
 }
 
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
-                                         const ProcessStats& process, const BuildInfo& build) {
+                                         const ProcessStats& process, const BuildInfo& build,
+                                         const SessionLabeler& labeler) {
   auto e = std::make_shared<Exposition>();
-  RenderInput input{*snapshot, process, build};
+  RenderInput input{*snapshot, process, build, labeler};
   SnapshotCollectable collectable(input);
   e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
   e->gzip = Gzip(e->text);

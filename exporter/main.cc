@@ -14,11 +14,15 @@
 #include "collectors/docker_client.h"
 #include "collectors/identity.h"
 #include "collectors/sandbox_collector.h"
+#include "evonic/evonic_database.h"
 #include "exporter/exposition.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
 #include "exporter/process_stats.h"
+#include "exporter/rest_api.h"
 #include "exporter/routes.h"
+#include "exporter/session_label.h"
+#include "exporter/web_config.h"
 #include "logging/logger.h"
 #include "model/latest.h"
 
@@ -43,6 +47,12 @@ int Run(const exporter::Config& cfg) {
     log.Error("invalid configuration", {{"err", error}});
     return kUsageError;
   }
+  auto labeler =
+      exporter::SessionLabeler::Create(cfg.session_label_mode, cfg.session_hash_key_file, &error);
+  if (!labeler) {
+    log.Error("invalid configuration", {{"err", error}});
+    return kUsageError;
+  }
 
   collectors::CurlGlobal curl_global;
   collectors::DockerClient::Options client_options;
@@ -57,12 +67,22 @@ int Run(const exporter::Config& cfg) {
   initial->status.collect_interval_seconds =
       std::chrono::duration<double>(cfg.collect_interval).count();
   model::Latest<exporter::Exposition> latest(
-      exporter::Render(initial, exporter::ReadProcessStats(cfg.procfs), build));
+      exporter::Render(initial, exporter::ReadProcessStats(cfg.procfs), build, *labeler));
 
   exporter::Routes routes;
   exporter::AddExporterRoutes(latest, cfg.telemetry_path, build, routes);
+  exporter::AddRestRoutes(latest, routes);
   exporter::HttpServer::Options http_options;
   http_options.listen_address = cfg.listen_address;
+  // --- web config (--web.config.file: auth, TLS, headers) ---
+  if (!cfg.web_config_file.empty()) {
+    http_options.web_config = exporter::LoadWebConfig(cfg.web_config_file, &error);
+    if (!http_options.web_config) {
+      log.Error("invalid web config", {{"err", error}});  // names the file and the problem
+      return kUsageError;
+    }
+  }
+  // --- end web config ---
   auto server = exporter::HttpServer::Start(http_options, std::move(routes), log, &error);
   if (!server) {
     log.Error("cannot start the HTTP server", {{"err", error}});
@@ -83,10 +103,21 @@ int Run(const exporter::Config& cfg) {
   collectors::CollectionLoop::Options loop_options;
   loop_options.interval = cfg.collect_interval;
   loop_options.pool_max_containers = cfg.max_containers;
+  loop_options.pool_max_from_flag = cfg.max_containers_given;
+  // Evonic's database, refreshed by the collection thread (its only user) before each cycle.
+  std::unique_ptr<::evonic::evonic::EvonicDatabase> evonic_db;
+  if (!cfg.evonic_root.empty()) {
+    const char* env_max = std::getenv("SANDBOX_MAX_CONTAINERS");
+    evonic_db = std::make_unique<::evonic::evonic::EvonicDatabase>(
+        cfg.evonic_root, log,
+        env_max != nullptr ? std::optional<std::string>(env_max) : std::nullopt);
+    loop_options.evonic = [db = evonic_db.get()] { return db->Refresh(); };
+  }
   const std::string procfs = cfg.procfs;
   collectors::CollectionLoop loop(
-      collector, loop_options, [&latest, &build, procfs](std::shared_ptr<const model::Snapshot> s) {
-        latest.Publish(exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build));
+      collector, loop_options, [&](std::shared_ptr<const model::Snapshot> s) {
+        latest.Publish(
+            exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build, *labeler));
       });
   loop.Start();
 
@@ -95,8 +126,13 @@ int Run(const exporter::Config& cfg) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  // --- web config: SIGHUP re-reads it (a broken file keeps the old one); others stop ---
+  sigaddset(&signals, SIGHUP);
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    exporter::ReloadWebConfigFile(cfg.web_config_file, *server, log);
+  }
+  // --- end web config ---
   log.Info("shutting down", {{"signal", std::to_string(received)}});
   loop.Stop();
   server.reset();
@@ -111,19 +147,20 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // web config: SIGHUP re-reads --web.config.file (see Run)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a scraper that hangs up must not kill the exporter
 
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* env_host = std::getenv("DOCKER_HOST");
-  evonic::exporter::ParsedFlags parsed =
-      evonic::exporter::ParseFlags(args, env_host != nullptr ? env_host : "");
+  ::evonic::exporter::ParsedFlags parsed =
+      ::evonic::exporter::ParseFlags(args, env_host != nullptr ? env_host : "");
   if (!parsed.config) {
     std::fprintf(stderr, "evonic-sandbox-exporter: %s\n(see --help)\n", parsed.error.c_str());
     return kUsageError;
   }
   if (parsed.config->show_help) {
-    std::fputs(evonic::exporter::Usage().c_str(), stdout);
+    std::fputs(::evonic::exporter::Usage().c_str(), stdout);
     return 0;
   }
   if (parsed.config->show_version) {

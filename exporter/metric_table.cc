@@ -55,9 +55,9 @@ const std::vector<MetricDef>& MetricTable() {
          for (const Sandbox& s : in.snapshot.sandboxes) {
            out.push_back(Sample(MT::Gauge, 1,
                                 {{kAgentLabel, s.agent_id},
-                                 {kSessionLabel, s.session_id},
+                                 {kSessionLabel, in.labeler.SessionLabel(s)},
                                  {"container_id", s.container_id.substr(0, 12)},
-                                 {"container_name", s.container_name},
+                                 {"container_name", in.labeler.ContainerNameLabel(s)},
                                  {"image", s.image}}));
          }
        }},
@@ -200,6 +200,23 @@ const std::vector<MetricDef>& MetricTable() {
        MT::Gauge, nullptr,
        [](const RenderInput& in, Samples& out) {
          if (Status(in).docker_up) Add(out, MT::Gauge, Status(in).unmatched_containers);
+       }},
+      // Evonic's database (present only with --evonic.root).
+      {"evonic_sandbox_exporter_evonic_db_up",
+       "1 if the last refresh read Evonic's database (--evonic.root), else 0 (the last good view "
+       "of agents and sessions is kept)." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.snapshot.evonic) Add(out, MT::Gauge, in.snapshot.evonic->db_up ? 1 : 0);
+       }},
+      {"evonic_sandbox_exporter_sessions_not_in_evonic_db",
+       "Live sandboxes whose session Evonic's database does not have; exported with the name "
+       "rule's identity." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.snapshot.evonic && Status(in).docker_up) {
+           Add(out, MT::Gauge, Status(in).sessions_not_in_evonic_db);
+         }
        }},
       // The standard process metrics.
       {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds." SNAP,

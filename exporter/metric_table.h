@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exporter/process_stats.h"
+#include "exporter/session_label.h"
 #include "model/snapshot.h"
 
 namespace evonic::exporter {
@@ -25,6 +26,7 @@ struct RenderInput {
   const model::Snapshot& snapshot;
   const ProcessStats& process;
   const BuildInfo& build;
+  const SessionLabeler& labeler;  // the session_id and container_name label values
 };
 
 using Samples = std::vector<prometheus::ClientMetric>;

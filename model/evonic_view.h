@@ -1,7 +1,7 @@
 #pragma once
-// What Evonic's own databases say about agents and sessions, read by evonic/ and carried, immutable,
-// in each Snapshot. Holds personal data (external_user_id): only authenticated REST answers may
-// show it; never a Prometheus label, a log line or an error message.
+// What Evonic's own databases say about agents and sessions, read by evonic/ and carried,
+// immutable, in each Snapshot. Holds personal data (external_user_id): only authenticated REST
+// answers may show it; never a Prometheus label, a log line or an error message.
 
 #include <map>
 #include <optional>

@@ -4,9 +4,13 @@
 // threads.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "model/evonic_view.h"
 
 namespace evonic::model {
 
@@ -52,6 +56,7 @@ struct Sandbox {
   std::string agent_id;
   std::string session_id;
   bool identity_matched = false;  // false: no label or name rule matched
+  bool in_evonic_db = false;      // its session was found in Evonic's database
   SandboxLimits limits;
   std::optional<double> start_time_seconds;
   std::optional<SandboxUsage> usage;  // absent: no usable stats answer this cycle
@@ -67,6 +72,7 @@ struct CollectorStatus {
   double collect_errors_total = 0;
   double collect_overruns_total = 0;
   double unmatched_containers = 0;
+  double sessions_not_in_evonic_db = 0;  // with a database: sandboxes whose session it lacks
 };
 
 /// The result of one collection cycle. Immutable once published.
@@ -75,6 +81,10 @@ struct Snapshot {
   std::vector<Sandbox> sandboxes;  // sorted by (agent_id, session_id)
   double pool_max_containers = 0;
   CollectorStatus status;
+  /// Agents seen with a sandbox since the exporter started (the REST 404 rule without a database).
+  std::shared_ptr<const std::set<std::string>> known_agents;
+  /// Evonic's agents and sessions; null when no --evonic.root was given.
+  std::shared_ptr<const EvonicView> evonic;
 };
 
 }  // namespace evonic::model

@@ -4,9 +4,10 @@
 set -euo pipefail
 mode=${1:-build}
 pkgs=(cmake g++ make pkg-config prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
-      nlohmann-json3-dev libssl-dev curl)
+      nlohmann-json3-dev libssl-dev libsqlite3-dev libcrypt-dev libyaml-cpp-dev curl)
 if [ "$mode" = test ]; then
-  pkgs+=(libgtest-dev libgmock-dev docker.io busybox-static prometheus clang-format)
+  pkgs+=(libgtest-dev libgmock-dev docker.io busybox-static prometheus clang-format python3
+         openssl apache2-utils sqlite3 util-linux)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -71,7 +71,10 @@ TEST(SnapshotConsistency, EveryScrapeSeesOneGeneration) {
   exporter::Routes routes;
   exporter::AddExporterRoutes(latest, "/metrics", build, routes);
   std::string error;
-  auto server = exporter::HttpServer::Start({"127.0.0.1:0", 8, 10000}, routes, log, &error);
+  exporter::HttpServer::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.num_threads = 8;
+  auto server = exporter::HttpServer::Start(options, routes, log, &error);
   ASSERT_NE(server, nullptr) << error;
   const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/metrics";
 

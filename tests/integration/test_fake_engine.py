@@ -15,6 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from evonic_root import SCENARIO_AGENTS, SCENARIO_SESSIONS, make_evonic_root  # noqa: E402
 from harness import Exporter, Exposition, Processes, temp_dir, unix_request, wait_until  # noqa: E402
 
 ARGS = None
@@ -117,7 +118,10 @@ class FakeEngineTest(unittest.TestCase):
     # --- the page --------------------------------------------------------------------------------
     def test_golden_page_and_metric_contract(self):
         self.start_fake()
-        exporter = self.start_exporter()
+        # With Evonic's database, so that every metric of the table is on the page.
+        root = os.path.join(self.dir, "evonic")
+        make_evonic_root(root, SCENARIO_AGENTS, SCENARIO_SESSIONS)
+        exporter = self.start_exporter(f"--evonic.root={root}")
         page = self.wait_collected(exporter)
         text = deterministic_text(page.text)
         golden = os.path.join(ARGS.source_dir, "tests", "integration", "golden", "metrics.prom")
@@ -162,6 +166,8 @@ class FakeEngineTest(unittest.TestCase):
         self.assertEqual(info["evonic-labelled"]["agent_id"], "ops")
         self.assertEqual(info["hand-made-box"]["agent_id"], "unknown")
         self.assertEqual(page.get("evonic_sandbox_exporter_unmatched_containers"), 1)
+        self.assertEqual(page.get("evonic_sandbox_exporter_sessions_not_in_evonic_db"), 1)
+        self.assertEqual(page.get("evonic_sandbox_exporter_evonic_db_up"), 1)
         # Limits exact, absent when unlimited.
         self.assertEqual(page.get("evonic_sandbox_memory_limit_bytes",
                                   session_id="admin-6f07b262"), 512 * 1024 * 1024)

@@ -175,6 +175,10 @@ std::shared_ptr<model::Snapshot> TwoSandboxes() {
   snap->status.collect_errors_total = 3;
   snap->status.collect_overruns_total = 1;
   snap->status.unmatched_containers = 1;
+  snap->status.sessions_not_in_evonic_db = 1;
+  auto view = std::make_shared<model::EvonicView>();  // as with --evonic.root
+  view->db_up = true;
+  snap->evonic = view;
   return snap;
 }
 

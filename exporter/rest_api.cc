@@ -1,0 +1,251 @@
+#include "exporter/rest_api.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "exporter/docker_units.h"
+
+namespace evonic::exporter {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr const char* kAgentsPrefix = "/api/agents/";
+constexpr const char* kAgentSuffix = "/sandbox/stats";
+constexpr const char* kPoolPath = "/api/sandbox/stats";
+// A snapshot older than this many intervals is not fresh: the collector is stuck.
+constexpr double kFreshIntervals = 3;
+
+HttpResponse Json(int status, const ordered_json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.owned = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return r;
+}
+
+HttpResponse Error(int status, const std::string& message) {
+  return Json(status, ordered_json{{"error", message}, {"status", status}});
+}
+
+std::string Rfc3339(double seconds) {
+  auto whole = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  char buf[40];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ",
+                static_cast<int>((seconds - static_cast<double>(whole)) * 1000));
+  return buf;
+}
+
+// Whole numbers (bytes, counts) as JSON integers, others as they are.
+ordered_json Num(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15) {
+    return static_cast<long long>(v);
+  }
+  return v;
+}
+
+ordered_json Number(const std::optional<double>& v) {
+  if (!v.has_value()) return nullptr;
+  return Num(v.value());
+}
+
+// A human-readable figure, "--" when unknown (as docker stats shows it).
+std::string Shown(const std::optional<double>& v, std::string (*format)(double)) {
+  if (!v.has_value()) return "--";
+  return format(v.value());
+}
+
+// The memory limit docker stats shows: the container's own, else what the stats answer says
+// (the host's memory when unlimited).
+std::optional<double> ShownMemoryLimit(const model::Sandbox& s) {
+  if (s.limits.memory_bytes) return s.limits.memory_bytes;
+  return s.usage ? s.usage->memory_limit_bytes : std::nullopt;
+}
+
+ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic) {
+  const model::SandboxUsage* u = s.usage ? &*s.usage : nullptr;
+  ordered_json c;
+  c["session_id"] = s.session_id;
+  c["agent_id"] = s.agent_id;
+  std::string user;
+  if (evonic != nullptr) {
+    if (auto it = evonic->sessions.find(s.session_id); it != evonic->sessions.end()) {
+      user = it->second.external_user_id;
+    }
+  }
+  c["external_user_id"] = user;  // "" when the database does not know the session
+  c["container_id"] = s.container_id.substr(0, 12);
+  c["container_name"] = s.container_name;
+  std::optional<double> cpu;
+  if (u != nullptr && u->cpu_utilization_ratio)
+    cpu = RoundTwoDecimals(*u->cpu_utilization_ratio * 100);
+  c["cpu_percent"] = Number(cpu);
+
+  std::optional<double> used = u ? u->memory_used_bytes : std::nullopt;
+  std::optional<double> limit = ShownMemoryLimit(s);
+  std::optional<double> percent;
+  if (used && limit && *limit > 0) percent = *used / *limit * 100;
+  c["memory"] = {
+      {"used", Shown(used, &BinarySize)},
+      {"limit", Shown(limit, &BinarySize)},
+      {"percent", Shown(percent, &Percent)},
+      {"used_bytes", Number(used)},
+      {"limit_bytes", Number(limit)},
+      {"percent_value",
+       Number(percent ? std::optional<double>(RoundTwoDecimals(*percent)) : std::nullopt)}};
+  std::optional<double> rx, tx;
+  if (u != nullptr && u->network) {
+    rx = u->network->receive_bytes;
+    tx = u->network->transmit_bytes;
+  }
+  c["network"] = {{"input", Shown(rx, &DecimalSize)},
+                  {"output", Shown(tx, &DecimalSize)},
+                  {"input_bytes", Number(rx)},
+                  {"output_bytes", Number(tx)}};
+  std::optional<double> read = u ? u->block_read_bytes : std::nullopt;
+  std::optional<double> write = u ? u->block_write_bytes : std::nullopt;
+  c["block_io"] = {{"read", Shown(read, &DecimalSize)},
+                   {"write", Shown(write, &DecimalSize)},
+                   {"read_bytes", Number(read)},
+                   {"write_bytes", Number(write)}};
+  std::optional<double> pids = u ? u->pids : std::nullopt;
+  c["pids"] = pids ? std::to_string(static_cast<long long>(*pids)) : "--";
+  c["pids_current"] = Number(pids);
+  c["pids_limit"] = Number(s.limits.pids);
+  return c;
+}
+
+HttpResponse Pool(const model::Snapshot& snap, const model::EvonicView* evonic) {
+  ordered_json containers = ordered_json::array();
+  double cpu = 0, memory = 0, rx = 0, tx = 0, read = 0, write = 0, pids = 0;
+  for (const model::Sandbox& s : snap.sandboxes) {
+    containers.push_back(Container(s, evonic));
+    if (!s.usage) continue;
+    const model::SandboxUsage& u = *s.usage;
+    cpu += u.cpu_utilization_ratio.value_or(0) * 100;
+    memory += u.memory_used_bytes.value_or(0);
+    if (u.network) {
+      rx += u.network->receive_bytes;
+      tx += u.network->transmit_bytes;
+    }
+    read += u.block_read_bytes.value_or(0);
+    write += u.block_write_bytes.value_or(0);
+    pids += u.pids.value_or(0);
+  }
+  const auto active = static_cast<double>(snap.sandboxes.size());
+  ordered_json body;
+  body["pool_size"] = snap.sandboxes.size();
+  body["max_containers"] = Num(snap.pool_max_containers);
+  body["containers"] = std::move(containers);
+  body["aggregate"] = {
+      {"total_cpu_percent", RoundTwoDecimals(cpu)},
+      {"active_containers", snap.sandboxes.size()},
+      {"memory_used", BinarySize(memory)},
+      {"memory_used_bytes", Num(memory)},
+      {"network_input", DecimalSize(rx)},
+      {"network_output", DecimalSize(tx)},
+      {"network_input_bytes", Num(rx)},
+      {"network_output_bytes", Num(tx)},
+      {"block_read", DecimalSize(read)},
+      {"block_write", DecimalSize(write)},
+      {"block_read_bytes", Num(read)},
+      {"block_write_bytes", Num(write)},
+      {"pids", static_cast<long long>(pids)},
+      {"pool_used_percent", snap.pool_max_containers > 0
+                                ? RoundTwoDecimals(active / snap.pool_max_containers * 100)
+                                : 0.0}};
+  body["collected_at"] = Rfc3339(snap.status.last_collect_timestamp_seconds);
+  return Json(200, body);
+}
+
+HttpResponse Agent(const model::Snapshot& snap, const model::EvonicView* evonic,
+                   const std::string& agent_id) {
+  std::string name = agent_id;
+  bool enabled = true;
+  if (evonic != nullptr) {
+    auto it = evonic->agents.find(agent_id);
+    if (it == evonic->agents.end()) return Error(404, "agent '" + agent_id + "' does not exist");
+    name = it->second.name;
+    enabled = it->second.sandbox_enabled;
+    if (!enabled) {
+      return Error(400, "agent '" + agent_id +
+                            "' has the sandbox disabled: enable it in the agent's settings to run "
+                            "its tools in a sandbox");
+    }
+  } else if (snap.known_agents == nullptr || snap.known_agents->count(agent_id) == 0) {
+    return Error(404, "agent '" + agent_id +
+                          "' has not had a sandbox since the exporter started (give "
+                          "--evonic.root to know every agent)");
+  }
+  ordered_json containers = ordered_json::array();
+  for (const model::Sandbox& s : snap.sandboxes) {
+    if (s.agent_id == agent_id) containers.push_back(Container(s, evonic));
+  }
+  ordered_json body;
+  body["agent_id"] = agent_id;
+  body["agent_name"] = name;
+  body["sandbox_enabled"] = enabled;
+  body["active_containers"] = containers.size();
+  body["containers"] = std::move(containers);
+  body["collected_at"] = Rfc3339(snap.status.last_collect_timestamp_seconds);
+  return Json(200, body);
+}
+
+}  // namespace
+
+bool IsPlausibleAgentId(const std::string& id) {
+  if (id.empty() || id.size() > 128 || id.find("..") != std::string::npos) return false;
+  for (unsigned char c : id) {
+    if (c == '/' || c == '%' || c == '\\' || c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+HttpResponse RestAnswer(const Exposition& current, const std::string& path, double now_seconds) {
+  const std::string prefix = kAgentsPrefix, suffix = kAgentSuffix;
+  const bool pool = path == kPoolPath;
+  const bool agent = !pool && path.size() > prefix.size() + suffix.size() &&
+                     path.compare(0, prefix.size(), prefix) == 0 &&
+                     path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (!pool && !agent) return Error(404, "no such API path");
+  std::string agent_id;
+  if (agent) {
+    agent_id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (!IsPlausibleAgentId(agent_id)) {
+      return Error(400,
+                   "invalid agent id: it must be 1 to 128 characters without '/', '%', "
+                   "'..', '\\\\' or control characters");
+    }
+  }
+  const model::Snapshot& snap = *current.snapshot;
+  const model::CollectorStatus& st = snap.status;
+  const bool fresh =
+      st.docker_up && st.last_collect_timestamp_seconds > 0 &&
+      now_seconds - st.last_collect_timestamp_seconds <=
+          kFreshIntervals * st.collect_interval_seconds + st.collect_duration_seconds;
+  if (!fresh) {
+    return Error(503,
+                 "the Docker engine is unreachable or the last collection is stale; retry "
+                 "shortly");
+  }
+  const model::EvonicView* evonic = snap.evonic.get();
+  return agent ? Agent(snap, evonic, agent_id) : Pool(snap, evonic);
+}
+
+void AddRestRoutes(const model::Latest<Exposition>& latest, Routes& routes) {
+  routes["/api/*"] = {Access::kPersonal, [&latest](const HttpRequest& req) {
+                        double now = std::chrono::duration<double>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+                        return RestAnswer(*latest.Get(), req.path, now);
+                      }};
+}
+
+}  // namespace evonic::exporter

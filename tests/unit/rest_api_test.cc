@@ -1,0 +1,186 @@
+// The REST shim's answers from a snapshot built by hand: contract keys and types, errors, totals.
+#include "exporter/rest_api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace evonic::exporter {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kNow = 1800000000;  // "now" for freshness: the snapshot below ended 1 s before
+
+model::Sandbox MakeSandbox(const std::string& agent, const std::string& session, char id_char) {
+  model::Sandbox s;
+  s.container_id = std::string(64, id_char);
+  s.container_name = "evonic-" + session;
+  s.image = "evonic-sandbox:latest";
+  s.agent_id = agent;
+  s.session_id = session;
+  s.identity_matched = true;
+  s.limits = {1.0, 536870912.0, 256.0};
+  model::SandboxUsage u;
+  u.cpu_utilization_ratio = 0.15312;      // 15.312 % -> 15.31
+  u.memory_used_bytes = 142.0 * 1048576;  // "142MiB"
+  u.memory_limit_bytes = 25276502016.0;   // the host's: not shown, HostConfig's limit is
+  u.network = model::NetworkCounters{2.1e6, 4.8e6, 0, 0, 0, 0, 0, 0};
+  u.block_read_bytes = 8.3e6;
+  u.block_write_bytes = 12.5e6;
+  u.pids = 28;
+  s.usage = u;
+  return s;
+}
+
+std::shared_ptr<Exposition> MakeExposition(bool with_db, bool docker_up = true,
+                                           double collected = kNow - 1) {
+  auto snap = std::make_shared<model::Snapshot>();
+  snap->pool_max_containers = 10;
+  snap->status.docker_up = docker_up;
+  snap->status.collect_interval_seconds = 5;
+  snap->status.last_collect_timestamp_seconds = collected;
+  snap->sandboxes = {MakeSandbox("admin", "admin-6f07b262", 'a'),
+                     MakeSandbox("admin", "admin-0badc0de", 'b'),
+                     MakeSandbox("data-analyst", "data-analyst-e0d4d663", 'c')};
+  snap->sandboxes[1].usage.reset();  // no usable stats this cycle
+  snap->known_agents = std::make_shared<std::set<std::string>>(
+      std::set<std::string>{"admin", "data-analyst", "gone-agent"});
+  if (with_db) {
+    auto view = std::make_shared<model::EvonicView>();
+    view->db_up = true;
+    view->agents["admin"] = {"admin", "Admin Assistant", true};
+    view->agents["data-analyst"] = {"data-analyst", "Data Analyst", true};
+    view->agents["idle"] = {"idle", "Idle Agent", true};
+    view->agents["locked"] = {"locked", "Locked Agent", false};
+    view->sessions["admin-6f07b262"] = {"admin-6f07b262", "admin", "user@example.com"};
+    snap->evonic = view;
+  }
+  auto e = std::make_shared<Exposition>();
+  e->snapshot = snap;
+  return e;
+}
+
+json Body(const HttpResponse& r) { return json::parse(r.Body()); }
+
+TEST(RestApi, AgentAnswerHasTheContract) {
+  auto e = MakeExposition(true);
+  HttpResponse r = RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow);
+  ASSERT_EQ(r.status, 200) << r.Body();
+  EXPECT_EQ(r.content_type, "application/json");
+  json b = Body(r);
+  EXPECT_EQ(b["agent_id"], "admin");
+  EXPECT_EQ(b["agent_name"], "Admin Assistant");
+  EXPECT_EQ(b["sandbox_enabled"], true);
+  EXPECT_EQ(b["active_containers"], 2);
+  ASSERT_EQ(b["containers"].size(), 2u);
+  const json& c = b["containers"][0];  // in the snapshot's order
+  EXPECT_EQ(c["session_id"], "admin-6f07b262");
+  EXPECT_EQ(c["external_user_id"], "user@example.com");
+  EXPECT_EQ(c["container_id"], std::string(12, 'a'));
+  EXPECT_EQ(c["container_name"], "evonic-admin-6f07b262");
+  EXPECT_DOUBLE_EQ(c["cpu_percent"].get<double>(), 15.31);
+  EXPECT_EQ(c["memory"]["used"], "142MiB");
+  EXPECT_EQ(c["memory"]["limit"], "512MiB");
+  // 142 / 512 = 27.734375 %
+  EXPECT_EQ(c["memory"]["percent"], "27.73%");
+  EXPECT_EQ(c["memory"]["used_bytes"], 142.0 * 1048576);
+  EXPECT_EQ(c["memory"]["limit_bytes"], 536870912.0);
+  EXPECT_EQ(c["network"]["input"], "2.1MB");
+  EXPECT_EQ(c["network"]["output"], "4.8MB");
+  EXPECT_EQ(c["network"]["input_bytes"], 2.1e6);
+  EXPECT_EQ(c["block_io"]["read"], "8.3MB");
+  EXPECT_EQ(c["block_io"]["write"], "12.5MB");
+  EXPECT_EQ(c["pids"], "28");
+  EXPECT_TRUE(b["collected_at"].is_string());
+  // A sandbox without usable stats: human strings "--", numbers null, never zeros.
+  const json& bad = b["containers"][1];
+  EXPECT_EQ(bad["session_id"], "admin-0badc0de");
+  EXPECT_EQ(bad["external_user_id"], "");
+  EXPECT_TRUE(bad["cpu_percent"].is_null());
+  EXPECT_EQ(bad["memory"]["used"], "--");
+  EXPECT_TRUE(bad["memory"]["used_bytes"].is_null());
+  EXPECT_EQ(bad["memory"]["limit"], "512MiB");
+  EXPECT_EQ(bad["pids"], "--");
+}
+
+TEST(RestApi, PoolAnswerTotals) {
+  auto e = MakeExposition(true);
+  json b = Body(RestAnswer(*e, "/api/sandbox/stats", kNow));
+  EXPECT_EQ(b["pool_size"], 3);
+  EXPECT_EQ(b["max_containers"], 10);
+  ASSERT_EQ(b["containers"].size(), 3u);
+  EXPECT_EQ(b["containers"][2]["agent_id"], "data-analyst");
+  // Pool entries carry the same objects as per-agent entries.
+  EXPECT_EQ(b["containers"][2]["memory"]["used"], "142MiB");
+  // Two sandboxes with usage: 2 x 15.312 % = 30.624 -> 30.62; memory 2 x 142 MiB = 284 MiB.
+  EXPECT_DOUBLE_EQ(b["aggregate"]["total_cpu_percent"].get<double>(), 30.62);
+  EXPECT_EQ(b["aggregate"]["active_containers"], 3);
+  EXPECT_EQ(b["aggregate"]["memory_used"], "284MiB");
+  EXPECT_EQ(b["aggregate"]["network_input_bytes"], 4.2e6);
+  EXPECT_EQ(b["aggregate"]["pids"], 56);
+}
+
+TEST(RestApi, AgentErrorsWithADatabase) {
+  auto e = MakeExposition(true);
+  HttpResponse unknown = RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Body(unknown)["status"], 404);
+  EXPECT_TRUE(Body(unknown)["error"].is_string());
+  HttpResponse locked = RestAnswer(*e, "/api/agents/locked/sandbox/stats", kNow);
+  EXPECT_EQ(locked.status, 400);
+  EXPECT_NE(Body(locked)["error"].get<std::string>().find("disabled"), std::string::npos);
+  json idle = Body(RestAnswer(*e, "/api/agents/idle/sandbox/stats", kNow));
+  EXPECT_EQ(idle["active_containers"], 0);
+  EXPECT_EQ(idle["containers"], json::array());
+  EXPECT_EQ(idle["agent_name"], "Idle Agent");
+}
+
+TEST(RestApi, WithoutADatabaseAgentsAreThoseSeenWithASandbox) {
+  auto e = MakeExposition(false);
+  EXPECT_EQ(RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow).status, 404);
+  json gone = Body(RestAnswer(*e, "/api/agents/gone-agent/sandbox/stats", kNow));
+  EXPECT_EQ(gone["active_containers"], 0);
+  json admin = Body(RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow));
+  EXPECT_EQ(admin["active_containers"], 2);
+  EXPECT_EQ(admin["containers"][0]["external_user_id"], "");
+}
+
+TEST(RestApi, HostileAgentIdsAre400) {
+  auto e = MakeExposition(true);
+  const std::vector<std::string> hostile = {
+      "a/b", "a%2Fb", "..", "a..b", std::string("a\x01"), "a\\b", std::string(129, 'x')};
+  for (const std::string& id : hostile) {
+    SCOPED_TRACE(id);
+    HttpResponse r = RestAnswer(*e, "/api/agents/" + id + "/sandbox/stats", kNow);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(Body(r)["status"], 400);
+  }
+  EXPECT_TRUE(IsPlausibleAgentId(std::string(128, 'x')));
+  EXPECT_TRUE(IsPlausibleAgentId("data-analyst"));
+}
+
+TEST(RestApi, UnknownApiPathsAre404InJson) {
+  auto e = MakeExposition(true);
+  for (const char* path : {"/api/", "/api/agents/admin", "/api/agents//sandbox/stats",
+                           "/api/sandbox/stats/extra", "/api/agents/admin/sandbox/statsx"}) {
+    SCOPED_TRACE(path);
+    HttpResponse r = RestAnswer(*e, path, kNow);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(Body(r)["status"], 404);
+  }
+}
+
+TEST(RestApi, UnreachableEngineOrStaleSnapshotIs503) {
+  auto down = MakeExposition(true, /*docker_up=*/false);
+  EXPECT_EQ(RestAnswer(*down, "/api/sandbox/stats", kNow).status, 503);
+  EXPECT_EQ(Body(RestAnswer(*down, "/api/sandbox/stats", kNow))["status"], 503);
+  // Interval 5 s: older than 3 intervals is stale.
+  auto stale = MakeExposition(true, true, kNow - 16);
+  EXPECT_EQ(RestAnswer(*stale, "/api/agents/admin/sandbox/stats", kNow).status, 503);
+  auto fresh = MakeExposition(true, true, kNow - 14);
+  EXPECT_EQ(RestAnswer(*fresh, "/api/agents/admin/sandbox/stats", kNow).status, 200);
+}
+
+}  // namespace
+}  // namespace evonic::exporter
