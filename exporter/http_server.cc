@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -50,6 +51,17 @@ int BodyRefusal(const HttpRequest& req) {
   const std::string length = req.Header("content-length");
   if (length.empty() || length == "0") return 0;
   return IsDigits(length) ? 413 : 400;
+}
+
+// RFC 7231 date of now, made with the reentrant gmtime_r. Supplying it ourselves keeps CivetWeb
+// (built without REENTRANT_TIME) from formatting one with gmtime()'s shared buffer on every worker.
+std::string HttpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -297,6 +309,7 @@ void HttpServer::Serve(mg_connection* conn) {
   mg_response_header_start(conn, resp.status);
   mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
   mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+  mg_response_header_add(conn, "Date", HttpDate().c_str(), -1);
   bool nosniff_configured = false;
   for (const auto& [name, value] : web->headers) {
     mg_response_header_add(conn, name.c_str(), value.c_str(), -1);

@@ -58,7 +58,7 @@ else
 fi
 
 if build build-tsan -DCMAKE_BUILD_TYPE=Debug -DEVONIC_SANITIZE=thread; then
-  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
     run_ctest "concurrency (TSan)" build-tsan -L concurrency
 else
   record "build (TSan)" 1

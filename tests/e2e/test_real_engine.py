@@ -6,6 +6,7 @@ other, tests/tools/private_engine.sh): Evonic-style sandboxes, the real exporter
 By hand: test_real_engine.py --binary BUILD/exporter/evonic-sandbox-exporter --source-dir REPO"""
 import argparse
 import calendar
+import crypt  # noqa: deprecated in 3.11, present; a bcrypt hash for the web config
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from evonic_root import make_evonic_root  # noqa: E402
 from harness import Exporter, Processes, wait_until  # noqa: E402
 
 ARGS = None
@@ -60,6 +62,23 @@ class RealEngineTest(unittest.TestCase):
         cls.exporter = Exporter(cls.procs, ARGS.binary,
                                 [f"--docker.host=unix://{cls.dir}/docker.sock",
                                  "--collect.interval=1s"], cls.dir)
+        # A second exporter as Evonic would run it: its database and credentials for the REST API.
+        cls.users = {cls.mem_session: "mem-user@example.com", cls.busy_session: "+15550001111"}
+        root = os.path.join(cls.dir, "evonic")
+        make_evonic_root(root, [(cls.mem_agent, "Memory Agent", True),
+                                (cls.busy_agent, "Busy Agent", True)],
+                         [(cls.mem_session, cls.mem_agent, cls.users[cls.mem_session]),
+                          (cls.busy_session, cls.busy_agent, cls.users[cls.busy_session])],
+                         env={"SANDBOX_MAX_CONTAINERS": "4"})
+        password = secrets.token_hex(8)
+        hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+        web = os.path.join(cls.dir, "web.yml")
+        with open(web, "w") as f:
+            f.write(f"basic_auth_users:\n  ui: '{hashed}'\n")
+        cls.rest = Exporter(cls.procs, ARGS.binary,
+                            [f"--docker.host=unix://{cls.dir}/docker.sock", "--collect.interval=1s",
+                             f"--evonic.root={root}", f"--web.config.file={web}"], cls.dir,
+                            auth=("ui", password))
 
     @classmethod
     def tearDownClass(cls):
@@ -135,6 +154,41 @@ class RealEngineTest(unittest.TestCase):
         print(f"memory: exporter {ours:.0f} B, docker stats {reference:.0f} B")
         self.assertGreater(ours, 64 * 1024 * 1024)
         self.assertLess(abs(ours - reference) / reference, 0.05)
+
+    def test_2b_rest_answers_match_the_sandboxes(self):
+        self.page_with_both()
+
+        def both_sampled():
+            pool = self.rest.json("/api/sandbox/stats")
+            ok = len(pool["containers"]) == 2 and all(
+                c["cpu_percent"] is not None for c in pool["containers"])
+            return pool if ok else None
+        pool = wait_until("both sandboxes in the pool answer", both_sampled, timeout=60)
+        self.assertEqual(pool["pool_size"], 2)
+        self.assertEqual(pool["max_containers"], 4)
+        ids = {n: self.docker("inspect", "--format", "{{.Id}}", n).strip()[:12]
+               for n in (self.mem_name, self.busy_name)}
+        by_session = {c["session_id"]: c for c in pool["containers"]}
+        self.assertEqual(set(by_session), {self.mem_session, self.busy_session})
+        for agent, session, name in ((self.mem_agent, self.mem_session, self.mem_name),
+                                     (self.busy_agent, self.busy_session, self.busy_name)):
+            answer = self.rest.json(f"/api/agents/{agent}/sandbox/stats")
+            self.assertEqual(answer["active_containers"], 1)
+            c = answer["containers"][0]
+            self.assertEqual(c["session_id"], session)
+            self.assertEqual(c["external_user_id"], self.users[session])
+            self.assertEqual(c["container_id"], ids[name])
+            self.assertEqual(c["container_name"], name)
+            self.assertEqual(c["memory"]["limit"], "512MiB")
+            self.assertEqual(set(c), set(by_session[session]))
+        mem = by_session[self.mem_session]["memory"]
+        self.assertGreater(mem["used_bytes"], 64 * 1024 * 1024)
+        self.assertGreaterEqual(by_session[self.busy_session]["cpu_percent"], 80)
+        # Without credentials: refused.
+        out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                              self.rest.base + "/api/sandbox/stats"], capture_output=True,
+                             text=True)
+        self.assertEqual(out.stdout, "401")
 
     def test_3_busy_cpu_agrees_with_docker_stats(self):
         self.page_with_both()

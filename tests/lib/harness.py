@@ -133,7 +133,8 @@ class Processes:
 class Exporter:
     """The real exporter binary, listening on 127.0.0.1 on a free port, logging to a file."""
 
-    def __init__(self, procs, binary, args, workdir):
+    def __init__(self, procs, binary, args, workdir, auth=None):
+        self.auth = auth  # (user, password) for pages that need credentials
         self.log_path = os.path.join(workdir, f"exporter-{time.monotonic_ns()}.log")
         self.log_file = open(self.log_path, "w")
         procs.files.append(self.log_file)
@@ -155,12 +156,16 @@ class Exporter:
 
     def curl(self, path="/metrics", *extra):
         """Fetches with `curl -fsS` as users do; returns the body (text)."""
-        out = subprocess.run(["curl", "-fsS", "--max-time", "10", *extra, self.base + path],
-                             capture_output=True, check=True)
+        creds = ["-u", f"{self.auth[0]}:{self.auth[1]}"] if self.auth else []
+        out = subprocess.run(["curl", "-fsS", "--max-time", "10", *creds, *extra,
+                              self.base + path], capture_output=True, check=True)
         return out.stdout.decode()
 
     def metrics(self):
         return Exposition(self.curl("/metrics"))
+
+    def json(self, path):
+        return json.loads(self.curl(path))
 
 
 def temp_dir(prefix):
