@@ -163,27 +163,21 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   const std::string queue = std::to_string(std::max(20, options.num_threads));
   // Keep-alive lets Prometheus and benchmarks reuse connections; the short keep-alive timeout
   // stops idle connections from holding worker threads for long.
-  const char* config[] = {"listening_ports",
-                          ports.c_str(),
-                          "num_threads",
-                          threads.c_str(),
-                          "request_timeout_ms",
-                          timeout.c_str(),
-                          "enable_keep_alive",
-                          "yes",
-                          "keep_alive_timeout_ms",
-                          keep_alive.c_str(),
-                          "max_request_size",
-                          head_bytes.c_str(),
-                          "connection_queue",
-                          queue.c_str(),
-                          "listen_backlog",
-                          queue.c_str(),
-                          // Headers and body go out in two writes: without TCP_NODELAY, Nagle's
-                          // algorithm and the client's delayed ACK add ~40 ms to every answer.
-                          "tcp_nodelay",
-                          "1",
-                          nullptr};
+  // Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+  // client's delayed ACK add ~40 ms to every answer.
+  // clang-format off
+  const char* config[] = {
+      "listening_ports", ports.c_str(),
+      "num_threads", threads.c_str(),
+      "request_timeout_ms", timeout.c_str(),
+      "enable_keep_alive", "yes",
+      "keep_alive_timeout_ms", keep_alive.c_str(),
+      "max_request_size", head_bytes.c_str(),
+      "connection_queue", queue.c_str(),
+      "listen_backlog", queue.c_str(),
+      "tcp_nodelay", "1",
+      nullptr};
+  // clang-format on
   mg_callbacks callbacks{};
   callbacks.log_message = &HttpServer::OnLog;
   if (server->tls_enabled_) callbacks.init_ssl = &HttpServer::OnInitTls;
