@@ -41,7 +41,7 @@ run_ctest() {  # run_ctest NAME BUILD_DIR [ctest args...]: counts ctest's own te
 build() {  # build DIR [cmake args...]
   local dir=$1
   shift
-  cmake -S "$root" -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)"
+  cmake -S "$root" -B "$dir" -DEVONIC_BUILD_TESTS=ON "$@" >/dev/null && cmake --build "$dir" -j"$(nproc)"
 }
 
 if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
