@@ -22,8 +22,18 @@ void CollectionLoop::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void CollectionLoop::RequestEarlyCycle() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    early_ = true;
+  }
+  wake_.notify_all();
+}
+
 std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   auto started = std::chrono::steady_clock::now();
+  const double started_wall =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::shared_ptr<const model::EvonicView> evonic = options_.evonic ? options_.evonic() : nullptr;
   CycleResult cycle = collector_.Collect(evonic);
   auto duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
@@ -61,6 +71,7 @@ std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   st.collect_overruns_total = overruns_total_;
   st.unmatched_containers = static_cast<double>(cycle.unmatched);
   st.sessions_not_in_evonic_db = static_cast<double>(cycle.not_in_evonic_db);
+  st.collect_start_timestamp_seconds = started_wall;
   std::shared_ptr<const model::Snapshot> published = std::move(snapshot);
   sink_(published);
   return published;
@@ -71,7 +82,10 @@ void CollectionLoop::Run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+      wake_.wait_until(lock, next, [this] { return stopping_ || early_; });
+      if (stopping_) return;
+      if (early_) next = std::chrono::steady_clock::now();
+      early_ = false;
     }
     RunOnce();
     // The next cycle starts one interval after this one started, or at once if it ran over.

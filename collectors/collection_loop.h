@@ -42,6 +42,9 @@ class CollectionLoop {
 
   void Start();
   void Stop();
+  /// Starts the next cycle now (or right after the one in progress) instead of at its time; the
+  /// schedule then continues from that cycle. Thread-safe; never blocks.
+  void RequestEarlyCycle();
 
   /// Runs one cycle on the caller's thread and returns its snapshot (also given to the sink).
   /// For tests and for the loop itself; never call while the loop thread runs.
@@ -60,6 +63,7 @@ class CollectionLoop {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool early_ = false;
   std::thread thread_;
 };
 

@@ -53,9 +53,10 @@ std::string Gzip(const std::string& data) {
 
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
                                          const ProcessStats& process, const BuildInfo& build,
-                                         const SessionLabeler& labeler) {
+                                         const SessionLabeler& labeler,
+                                         const AlertThresholds* thresholds) {
   auto e = std::make_shared<Exposition>();
-  RenderInput input{*snapshot, process, build, labeler};
+  RenderInput input{*snapshot, process, build, labeler, thresholds};
   SnapshotCollectable collectable(input);
   e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
   e->gzip = Gzip(e->text);

@@ -36,7 +36,8 @@ class SnapshotCollectable : public prometheus::Collectable {
 /// Renders the snapshot (with process figures read now) into text and gzip.
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
                                          const ProcessStats& process, const BuildInfo& build,
-                                         const SessionLabeler& labeler = SessionLabeler());
+                                         const SessionLabeler& labeler = SessionLabeler(),
+                                         const AlertThresholds* thresholds = nullptr);
 
 /// gzip (RFC 1952) of `data`. Empty on the (memory) failure of zlib.
 std::string Gzip(const std::string& data);

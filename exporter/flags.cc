@@ -71,6 +71,10 @@ Flags (--flag=value or --flag value):
                                     hash; needs --identity.session-hash-key-file) or drop
   --identity.session-hash-key-file=FILE
                                     key for session-label-mode=hash
+  --thresholds.file=FILE            per-agent alert thresholds (YAML or JSON): a default and
+                                    per-agent cpu and memory ratios, published as
+                                    evonic_sandbox_alert_threshold_ratio; re-read on SIGHUP
+                                    (default: 0.9 for every agent)
   --log.level="info"                debug, info, warn or error
   --log.format="logfmt"             logfmt or json
   --version                         print the version and exit
@@ -151,6 +155,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
          return std::string();
        }},
       {"identity.session-hash-key-file", text(c.session_hash_key_file, false)},
+      {"thresholds.file", text(c.thresholds_file, false)},
       {"log.level",
        [&c](const std::string& v) {
          auto level = logging::ParseLevel(v);

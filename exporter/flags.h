@@ -27,6 +27,8 @@ struct Config {
   std::string session_label_mode = "raw";  // session_id label: raw, hash or drop
   std::string session_hash_key_file;       // key of the keyed hash (mode "hash")
   bool max_containers_given = false;       // the flag wins over Evonic's own setting
+  // Per-agent alert thresholds (YAML or JSON); empty: the built-in 0.9.
+  std::string thresholds_file;
   logging::Level log_level = logging::Level::kInfo;
   logging::Format log_format = logging::Format::kLogfmt;
   bool show_help = false;

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -12,9 +13,12 @@
 #include "collectors/collection_loop.h"
 #include "collectors/curl_handles.h"
 #include "collectors/docker_client.h"
+#include "collectors/events_collector.h"
 #include "collectors/identity.h"
 #include "collectors/sandbox_collector.h"
+#include "collectors/snapshot_composer.h"
 #include "evonic/evonic_database.h"
+#include "exporter/alert_thresholds.h"
 #include "exporter/exposition.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
@@ -74,6 +78,15 @@ int Run(const exporter::Config& cfg) {
   exporter::AddRestRoutes(latest, routes);
   exporter::HttpServer::Options http_options;
   http_options.listen_address = cfg.listen_address;
+  // --- alert thresholds: a broken --thresholds.file stops startup before anything listens ---
+  std::shared_ptr<const exporter::AlertThresholds> thresholds_initial;
+  if (!cfg.thresholds_file.empty()) {
+    thresholds_initial = exporter::AlertThresholds::Load(cfg.thresholds_file, &error);
+    if (!thresholds_initial) {
+      log.Error("invalid thresholds file", {{"err", error}});
+      return kUsageError;
+    }
+  }
   // --- web config (--web.config.file: auth, TLS, headers) ---
   if (!cfg.web_config_file.empty()) {
     http_options.web_config = exporter::LoadWebConfig(cfg.web_config_file, &error);
@@ -99,6 +112,7 @@ int Run(const exporter::Config& cfg) {
 
   collectors::SandboxCollector::Options collector_options;
   collector_options.label_filter = cfg.label_filter;
+  const collectors::IdentityResolver event_identity = *identity;  // the events' own copy
   collectors::SandboxCollector collector(client, std::move(*identity), collector_options, log);
   collectors::CollectionLoop::Options loop_options;
   loop_options.interval = cfg.collect_interval;
@@ -113,13 +127,35 @@ int Run(const exporter::Config& cfg) {
         env_max != nullptr ? std::optional<std::string>(env_max) : std::nullopt);
     loop_options.evonic = [db = evonic_db.get()] { return db->Refresh(); };
   }
+  // --- alert thresholds (--thresholds.file): published per agent, re-read on SIGHUP ---
+  exporter::AlertThresholdsStore thresholds(cfg.thresholds_file, std::move(thresholds_initial));
+  // --- end alert thresholds ---
   const std::string procfs = cfg.procfs;
-  collectors::CollectionLoop loop(
-      collector, loop_options, [&](std::shared_ptr<const model::Snapshot> s) {
-        latest.Publish(
-            exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build, *labeler));
+  // --- events: the composer joins stats snapshots and the event processor's updates ---
+  collectors::SnapshotComposer composer(initial, [&](std::shared_ptr<const model::Snapshot> s) {
+    auto t = thresholds.Current();
+    latest.Publish(exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build,
+                                    *labeler, t.get()));
+  });
+  std::atomic<collectors::CollectionLoop*> early_loop{nullptr};
+  collectors::EventsCollector::Options events_options;
+  events_options.stream.client = client_options;
+  events_options.stream.label_filter = cfg.label_filter;
+  collectors::EventsCollector events(
+      events_options, event_identity, log,
+      [&composer](const collectors::EventsUpdate& u) { composer.OnEvents(u); },
+      [&early_loop] {
+        if (collectors::CollectionLoop* l = early_loop.load()) l->RequestEarlyCycle();
       });
+  collectors::CollectionLoop loop(collector, loop_options,
+                                  [&](std::shared_ptr<const model::Snapshot> s) {
+                                    composer.OnStats(s);
+                                    events.CrossCheck(std::move(s));
+                                  });
   loop.Start();
+  early_loop = &loop;
+  events.Start();
+  // --- end events ---
 
   // Signals were blocked in every thread before any started; wait for one here.
   sigset_t signals;
@@ -131,9 +167,12 @@ int Run(const exporter::Config& cfg) {
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     exporter::ReloadWebConfigFile(cfg.web_config_file, *server, log);
+    thresholds.Reload(log);  // applies from the next collection; a broken file keeps the last
   }
   // --- end web config ---
   log.Info("shutting down", {{"signal", std::to_string(received)}});
+  early_loop = nullptr;
+  events.Stop();
   loop.Stop();
   server.reset();
   return 0;

@@ -1,5 +1,10 @@
 #include "exporter/metric_table.h"
 
+#include <set>
+#include <string>
+
+#include "exporter/event_samples.h"
+
 namespace evonic::exporter {
 
 namespace {
@@ -150,6 +155,96 @@ const std::vector<MetricDef>& MetricTable() {
        nullptr,
        [](const RenderInput& in, Samples& out) {
          Add(out, MT::Gauge, in.snapshot.pool_max_containers);
+       }},
+      // Alerting: the resolved per-agent thresholds the alert rules join on(agent_id).
+      {"evonic_sandbox_alert_threshold_ratio",
+       "Alert threshold per live agent and resource (cpu, memory), as a ratio of the sandbox's "
+       "limit: the agent's override in --thresholds.file, else its default, else 0.9. Re-read on "
+       "SIGHUP." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         const AlertThresholds defaults;
+         const AlertThresholds& t = in.thresholds != nullptr ? *in.thresholds : defaults;
+         std::set<std::string> agents;
+         for (const Sandbox& s : in.snapshot.sandboxes) agents.insert(s.agent_id);
+         for (const std::string& agent : agents) {
+           for (const char* resource : kThresholdResources) {
+             out.push_back(Sample(MT::Gauge, t.For(agent, resource),
+                                  {{kAgentLabel, agent}, {"resource", resource}}));
+           }
+         }
+       }},
+      // From the engine's event stream: per agent, for the life of the process (0 from the
+      // agent's first sighting: a sandbox, an event or Evonic's database).
+      {"evonic_sandbox_oom_kills_total",
+       "OOM kills in the agent's sandboxes (the engine's oom events), since the exporter started.",
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::PerAgent(in, out, &model::AgentEventCounters::oom_kills);
+       }},
+      {"evonic_sandbox_created_total",
+       "Sandbox containers created for the agent, since the exporter started.", MT::Counter,
+       nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::PerAgent(in, out, &model::AgentEventCounters::created);
+       }},
+      {"evonic_sandbox_destroyed_total",
+       "Sandbox containers of the agent removed, since the exporter started.", MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::PerAgent(in, out, &model::AgentEventCounters::destroyed);
+       }},
+      {"evonic_sandbox_tool_executions_total",
+       "Finished tool executions in the agent's sandboxes, by tool: bash (bash ...), python "
+       "(python3/python ..., which includes Evonic's helper discovery call) or other.",
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::PerAgentTool(in, out, &model::ToolCounters::runs);
+       }},
+      {"evonic_sandbox_tool_failures_total",
+       "Finished tool executions that exited with a code other than 0, by tool.", MT::Counter,
+       nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::PerAgentTool(in, out, &model::ToolCounters::failures);
+       }},
+      {"evonic_sandbox_tool_duration_seconds",
+       "Duration of tool executions from exec_start to exec_die, in seconds, by tool.",
+       MT::Histogram, nullptr, &event_samples::ToolDurationHistogram},
+      {"evonic_sandbox_exporter_events_up",
+       "1 while the exporter follows the engine's event stream, else 0.", MT::Gauge, nullptr,
+       &event_samples::Up},
+      {"evonic_sandbox_exporter_events_reconnects_total",
+       "Times the event stream was connected again after it broke.", MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Counter, &model::EventsStatus::reconnects_total);
+       }},
+      {"evonic_sandbox_exporter_events_lost_total",
+       "Reconnects after which events may have been lost: the engine's 256-event replay no longer "
+       "reached the last event seen (or the engine restarted). Collections repair the state.",
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Counter, &model::EventsStatus::lost_total);
+       }},
+      {"evonic_sandbox_exporter_events_repairs_total",
+       "Sandboxes on which a collection's container list and the events disagreed (a missed "
+       "start or destroy), each repaired.",
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Counter, &model::EventsStatus::repairs_total);
+       }},
+      {"evonic_sandbox_exporter_events_dropped_total",
+       "Event lines dropped because the processor's queue was full.", MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Counter, &model::EventsStatus::queue_drops_total);
+       }},
+      {"evonic_sandbox_exporter_events_malformed_total",
+       "Lines of the event stream that were not a usable container event.", MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Counter, &model::EventsStatus::malformed_total);
+       }},
+      {"evonic_sandbox_exporter_events_tracked_objects",
+       "Live execs and sandboxes the event processor holds state for.", MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         event_samples::Status(in, out, MT::Gauge, &model::EventsStatus::tracked_objects);
        }},
       // The exporter itself.
       {"evonic_sandbox_exporter_build_info",

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/alert_thresholds.h"
 #include "exporter/process_stats.h"
 #include "exporter/session_label.h"
 #include "model/snapshot.h"
@@ -27,6 +28,8 @@ struct RenderInput {
   const ProcessStats& process;
   const BuildInfo& build;
   const SessionLabeler& labeler;  // the session_id and container_name label values
+  // --thresholds.file; null: the built-in defaults.
+  const AlertThresholds* thresholds = nullptr;
 };
 
 using Samples = std::vector<prometheus::ClientMetric>;

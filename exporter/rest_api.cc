@@ -69,7 +69,28 @@ std::optional<double> ShownMemoryLimit(const model::Sandbox& s) {
   return s.usage ? s.usage->memory_limit_bytes : std::nullopt;
 }
 
-ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic) {
+// Tool runs and OOM kills of the sandbox's session since the exporter saw it start.
+void AddEventCounters(ordered_json& c, const model::Sandbox& s, const model::EventsView* events) {
+  const model::SessionEventCounters* counters = nullptr;
+  if (events != nullptr) {
+    auto it = events->sessions.find(s.container_id);
+    if (it != events->sessions.end()) counters = &it->second;
+  }
+  static const model::SessionEventCounters kNone;
+  if (counters == nullptr) counters = &kNone;
+  ordered_json tools;
+  for (std::size_t t = 0; t < model::kToolCount; ++t) {
+    const model::ToolCounters& tc = counters->tools[t];
+    tools[model::kToolNames[t]] = {{"runs", Num(tc.runs)},
+                                   {"failures", Num(tc.failures)},
+                                   {"seconds", std::round(tc.seconds * 1000) / 1000}};
+  }
+  c["tools"] = std::move(tools);
+  c["oom_kills"] = Num(counters->oom_kills);
+}
+
+ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic,
+                       const model::EventsView* events) {
   const model::SandboxUsage* u = s.usage ? &*s.usage : nullptr;
   ordered_json c;
   c["session_id"] = s.session_id;
@@ -119,6 +140,7 @@ ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic)
   c["pids"] = pids ? std::to_string(static_cast<long long>(*pids)) : "--";
   c["pids_current"] = Number(pids);
   c["pids_limit"] = Number(s.limits.pids);
+  AddEventCounters(c, s, events);
   return c;
 }
 
@@ -126,7 +148,7 @@ HttpResponse Pool(const model::Snapshot& snap, const model::EvonicView* evonic) 
   ordered_json containers = ordered_json::array();
   double cpu = 0, memory = 0, rx = 0, tx = 0, read = 0, write = 0, pids = 0;
   for (const model::Sandbox& s : snap.sandboxes) {
-    containers.push_back(Container(s, evonic));
+    containers.push_back(Container(s, evonic, snap.events.get()));
     if (!s.usage) continue;
     const model::SandboxUsage& u = *s.usage;
     cpu += u.cpu_utilization_ratio.value_or(0) * 100;
@@ -186,7 +208,7 @@ HttpResponse Agent(const model::Snapshot& snap, const model::EvonicView* evonic,
   }
   ordered_json containers = ordered_json::array();
   for (const model::Sandbox& s : snap.sandboxes) {
-    if (s.agent_id == agent_id) containers.push_back(Container(s, evonic));
+    if (s.agent_id == agent_id) containers.push_back(Container(s, evonic, snap.events.get()));
   }
   ordered_json body;
   body["agent_id"] = agent_id;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/events_view.h"
 #include "model/evonic_view.h"
 
 namespace evonic::model {
@@ -72,7 +73,8 @@ struct CollectorStatus {
   double collect_errors_total = 0;
   double collect_overruns_total = 0;
   double unmatched_containers = 0;
-  double sessions_not_in_evonic_db = 0;  // with a database: sandboxes whose session it lacks
+  double sessions_not_in_evonic_db = 0;        // with a database: sandboxes whose session it lacks
+  double collect_start_timestamp_seconds = 0;  // when the last cycle asked for the list
 };
 
 /// The result of one collection cycle. Immutable once published.
@@ -85,6 +87,8 @@ struct Snapshot {
   std::shared_ptr<const std::set<std::string>> known_agents;
   /// Evonic's agents and sessions; null when no --evonic.root was given.
   std::shared_ptr<const EvonicView> evonic;
+  /// What the engine's event stream said; null when events are not followed.
+  std::shared_ptr<const EventsView> events;
 };
 
 }  // namespace evonic::model

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever the build and the tests need and the machine lacks.
 # Usage: scripts/install-deps.sh [build|test]   (test = build + what the tests start: engine, promtool)
+#        scripts/install-deps.sh demo          (build + what scripts/demo.sh starts)
 set -euo pipefail
 mode=${1:-build}
 pkgs=(cmake g++ make pkg-config prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
       nlohmann-json3-dev libssl-dev libsqlite3-dev libcrypt-dev libyaml-cpp-dev curl)
 if [ "$mode" = test ]; then
   pkgs+=(libgtest-dev libgmock-dev docker.io busybox-static prometheus clang-format python3
-         openssl apache2-utils sqlite3 util-linux)
+         openssl apache2-utils sqlite3 util-linux debootstrap)
+  # Issue D: deploy checks (Alertmanager, docker-compose config, systemd-analyze, dashboard schema).
+  pkgs+=(prometheus-alertmanager docker-compose systemd python3-jsonschema python3-yaml)
+fi
+if [ "$mode" = demo ]; then  # scripts/demo.sh: a private engine, Prometheus and Alertmanager
+  pkgs+=(docker.io busybox-static prometheus prometheus-alertmanager python3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,6 +7,7 @@ Prints READY on stdout once it listens. Python 3 standard library only. See READ
 for the scenario layout, the routes and the control API (/_fake/...).
 """
 import argparse
+import collections
 import copy
 import datetime
 import json
@@ -17,6 +18,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
@@ -89,6 +91,53 @@ class Scenario:
         return None
 
 
+REPLAY = 256  # the engine keeps the last 256 events for `since` replays (moby daemon/events)
+SUBSCRIBER_QUEUE = 1 << 20  # a subscriber further behind than this is dropped, as the engine does
+
+
+class Subscriber:
+    def __init__(self):
+        self.queue = collections.deque()
+        self.cut = None  # bytes to send before hanging up mid-line, or None
+        self.dropped = False
+
+
+class EventLog:
+    """The engine's event side: a 256-event replay buffer and live subscribers. Guarded by cond."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.buffer = collections.deque(maxlen=REPLAY)  # (time_nano, raw line, doc)
+        self.subscribers = set()
+        self.refuse = False
+        self.emitted = 0
+        self.connections = 0
+        self.generators_running = 0
+        self.live = {}  # container id -> Container made live by emitted create/start events
+        self.last_nano = 0
+
+    def next_nano(self, wanted=None):
+        """Strictly increasing engine times (the real engine's clock, in ns)."""
+        t = wanted if wanted is not None else time.time_ns()
+        self.last_nano = max(self.last_nano + 1, t)
+        return self.last_nano
+
+    def emit(self, docs, track_live=None):
+        with self.cond:
+            for doc in docs:
+                raw = compact(doc)
+                self.buffer.append((doc.get("timeNano", 0), raw, doc))
+                self.emitted += 1
+                for sub in self.subscribers:
+                    if len(sub.queue) >= SUBSCRIBER_QUEUE:
+                        sub.dropped = True
+                    else:
+                        sub.queue.append((raw, doc))
+                if track_live is not None:
+                    track_live(doc)
+            self.cond.notify_all()
+
+
 class State:
     """What the tests changed through /_fake/. Guarded by lock."""
 
@@ -99,6 +148,7 @@ class State:
         self.reset()
 
     def reset(self):
+        self.events = getattr(self, "events", None) or EventLog()
         self.faults = {}  # (target, container id or None) -> {"kind", "seconds"}
         self.api_version = None
         self.min_api_version = None
@@ -223,6 +273,8 @@ class Handler(BaseHTTPRequestHandler):
             target = "version"
         elif path == "/containers/json" and self.command == "GET":
             target = "list"
+        elif path == "/events" and self.command == "GET":
+            return self._events()
         else:
             cm = re.match(r"^/containers/([^/]+)/(json|stats)$", path)
             if cm and self.command == "GET":
@@ -290,6 +342,8 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         with st.lock:
             live = [c for c in st.scenario.containers if c.id not in st.removed]
+        with st.events.cond:
+            live += list(st.events.live.values())
         name = ref.lstrip("/")
         for c in live:
             if c.id == ref:
@@ -333,10 +387,186 @@ class Handler(BaseHTTPRequestHandler):
 
     def _list_body(self):
         st = self.server.state
+        with st.events.cond:
+            extra = [c.entry for c in st.events.live.values()]
         with st.lock:
-            if not st.removed:
+            if not st.removed and not extra:
                 return st.scenario.list_raw
-            return compact([c.entry for c in st.scenario.containers if c.id not in st.removed])
+            return compact([c.entry for c in st.scenario.containers if c.id not in st.removed] + extra)
+
+    # --- events ---------------------------------------------------------------------------------------
+    def _events(self):
+        """GET /events: the replay of buffered events at or after `since` (inclusive, as the engine), then
+        live events, as chunked JSON lines; no keep-alive, nothing while quiet."""
+        st = self.server.state
+        log = st.events
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        with log.cond:
+            if log.refuse:
+                refused = True
+            else:
+                refused = False
+                log.connections += 1
+        if refused:
+            return self._error(500, "fake engine: event stream refused", note="events refused")
+        since = parse_since(query.get("since", [""])[0])
+        try:
+            filters = json.loads(query.get("filters", ["{}"])[0] or "{}")
+        except ValueError:
+            return self._error(400, "invalid filters")
+        sub = Subscriber()
+        with log.cond:
+            replay = [(raw, doc) for (t, raw, doc) in log.buffer if since is None or t >= since]
+            log.subscribers.add(sub)
+        try:
+            self.send_response(200)
+            self.send_header("Api-Version", st.scenario.version.get("ApiVersion", "1.41"))
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Docker-Experimental", "false")
+            self.send_header("Ostype", "linux")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            self._log(200, "events stream, %d replayed" % len(replay))
+            for raw, doc in replay:
+                if matches(doc, filters):
+                    self._chunk(raw)
+            self.wfile.flush()
+            while True:
+                with log.cond:
+                    log.cond.wait_for(lambda: sub.queue or sub.cut is not None or sub.dropped,
+                                      timeout=0.5)
+                    batch = list(sub.queue)
+                    sub.queue.clear()
+                    cut, dropped = sub.cut, sub.dropped
+                for raw, doc in batch:
+                    if matches(doc, filters):
+                        self._chunk(raw)
+                self.wfile.flush()
+                if cut is not None:
+                    if cut:
+                        self._chunk(cut)  # half a line, then the connection drops
+                        self.wfile.flush()
+                    break
+                if dropped:
+                    break  # a slow subscriber: the engine just drops it
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            with log.cond:
+                log.subscribers.discard(sub)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _track_live(self, doc):
+        """Containers made live by emitted events appear in the list, inspect and stats (answers made from
+        the scenario's first container), until their destroy. Called under the event log's lock."""
+        st = self.server.state
+        action, cid = doc.get("Action", ""), doc.get("id", "")
+        if doc.get("Type") != "container" or not cid:
+            return
+        if action == "destroy":
+            st.events.live.pop(cid, None)
+            return
+        if action not in ("start", "create") or cid in st.events.live:
+            return
+        attrs = dict(doc.get("Actor", {}).get("Attributes", {}))
+        name = attrs.pop("name", cid[:12])
+        image = attrs.pop("image", "evonic-sandbox:test")
+        template = st.scenario.containers[0]
+        entry = copy.deepcopy(template.entry)
+        entry.update({"Id": cid, "Names": ["/" + name], "Image": image, "Labels": attrs})
+        inspect = json.loads(template.inspect)
+        inspect.update({"Id": cid, "Name": "/" + name})
+        inspect.setdefault("Config", {})["Labels"] = attrs
+        started = datetime.datetime.fromtimestamp(doc.get("timeNano", 0) / 1e9, datetime.timezone.utc)
+        inspect.setdefault("State", {})["StartedAt"] = started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stats = json.loads(template.stats) if template.stats else {}
+        stats.update({"id": cid, "name": "/" + name})
+        st.events.live[cid] = Container(cid, name, entry, compact(inspect), compact(stats))
+
+    def _events_control(self, path, req):
+        st = self.server.state
+        log = st.events
+        if path == "/_fake/events/emit":
+            docs = []
+            if req.get("file"):
+                with open(req["file"], "rb") as f:
+                    for line in f:
+                        if line.strip():
+                            docs.append(json.loads(line))
+            docs += list(req.get("events", []))
+            if req.get("retime", True):
+                with log.cond:
+                    docs = retime(docs, log)
+            log.emit(docs, self._track_live if req.get("track_live", True) else None)
+            return self._send(200, compact({"ok": True, "count": len(docs),
+                                            "events": [{"id": d.get("id"), "Action": d.get("Action"),
+                                                        "timeNano": d.get("timeNano")} for d in docs]}))
+        if path == "/_fake/events/cut":
+            with log.cond:
+                last = log.buffer[-1][1] if log.buffer else b'{"status":"exec_die","id":"'
+                for sub in log.subscribers:
+                    sub.cut = last[: max(1, len(last) // 2)] if req.get("mid_line", True) else b""
+                n = len(log.subscribers)
+                log.cond.notify_all()
+            return self._send(200, compact({"ok": True, "cut": n}))
+        if path == "/_fake/events/refuse":
+            with log.cond:
+                log.refuse = bool(req.get("on", True))
+            return self._send(200, compact({"ok": True}))
+        if path == "/_fake/events/synthetic":
+            n, execs = int(req.get("sandboxes", 1000)), int(req.get("execs", 2))
+            agents = int(req.get("agents", 4))
+            threading.Thread(target=self._synthetic, args=(n, execs, agents), daemon=True).start()
+            return self._send(200, compact({"ok": True}))
+        return self._error(404, "page not found")
+
+    def _synthetic(self, n, execs, agents):
+        """Short-lived sandboxes, as many as asked, each with `execs` tool calls (bash, python3, sh in
+        turn; every third fails), an oom now and then, and an exec whose start failed (no exec_die)."""
+        log = self.server.state.events
+        with log.cond:
+            log.generators_running += 1
+        commands = ["bash -s", "python3 -", "sh -c true"]
+        try:
+            for i in range(n):
+                agent = "synth-%d" % (i % agents)
+                cid = "%064x" % (0x5e000000000 + i)
+                attrs = {"evonic.managed": "1", "image": "evonic-sandbox:test",
+                         "name": "evonic-%s-%08x" % (agent, i)}
+
+                def ev(action, extra=None):
+                    a = dict(attrs)
+                    a.update(extra or {})
+                    with log.cond:
+                        t = log.next_nano()
+                    return {"status": action, "id": cid, "from": "evonic-sandbox:test", "Type": "container",
+                            "Action": action, "Actor": {"ID": cid, "Attributes": a}, "scope": "local",
+                            "time": t // 1000000000, "timeNano": t}
+                docs = [ev("create"), ev("start")]
+                for k in range(execs):
+                    eid = "%064x" % (i * 1000 + k)
+                    cmd = commands[k % len(commands)]
+                    docs += [ev("exec_create: " + cmd, {"execID": eid}),
+                             ev("exec_start: " + cmd, {"execID": eid}),
+                             ev("exec_die", {"execID": eid, "exitCode": "1" if k % 3 == 2 else "0"})]
+                docs.append(ev("exec_create: bash -s", {"execID": "%064x" % (i * 1000 + 999)}))
+                if i % 10 == 0:
+                    docs.append(ev("oom"))
+                docs += [ev("kill", {"signal": "9"}), ev("die", {"exitCode": "137"}), ev("destroy")]
+                log.emit(docs)
+                if i % 200 == 199:
+                    time.sleep(0.001)  # let readers breathe; the engine's own pace is far slower
+        finally:
+            with log.cond:
+                log.generators_running -= 1
 
     # --- control API ----------------------------------------------------------------------------------
     def _control(self, path):
@@ -352,6 +582,13 @@ class Handler(BaseHTTPRequestHandler):
                        "containers": [{"id": c.id, "name": c.name} for c in st.scenario.containers
                                       if c.id not in st.removed]}
             return self._send(200, compact(doc))
+        if self.command == "GET" and path == "/_fake/events/state":
+            log = st.events
+            with log.cond:
+                doc = {"subscribers": len(log.subscribers), "emitted": log.emitted,
+                       "connections": log.connections, "generators_running": log.generators_running,
+                       "live": sorted(log.live), "refuse": log.refuse}
+            return self._send(200, compact(doc))
         if self.command != "POST":
             return self._error(404, "page not found")
         try:
@@ -363,6 +600,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as e:
             return self._error(400, f"bad control request: {e}")
 
+        if path.startswith("/_fake/events/"):
+            return self._events_control(path, req)
         if path == "/_fake/requests/clear":
             with st.lock:
                 st.requests.clear()
@@ -415,6 +654,42 @@ class Handler(BaseHTTPRequestHandler):
                 st.removed.add(c.id)
             return self._send(200, compact({"ok": True, "removed": c.id}))
         return self._error(404, "page not found")
+
+
+def parse_since(text):
+    """The engine's `since`: "<seconds>[.<fraction>]" -> ns (None when absent or unusable)."""
+    m = re.fullmatch(r"(\d+)(?:\.(\d{1,9}))?", text or "")
+    if not m:
+        return None
+    return int(m.group(1)) * 1000000000 + int((m.group(2) or "0").ljust(9, "0"))
+
+
+def matches(doc, filters):
+    """The engine's filters for the keys the exporter uses: type and label (key or key=value)."""
+    types = filters.get("type") or []
+    if types and doc.get("Type") not in types:
+        return False
+    attrs = doc.get("Actor", {}).get("Attributes", {})
+    for f in filters.get("label") or []:
+        key, eq, value = f.partition("=")
+        if key not in attrs or (eq and attrs[key] != value):
+            return False
+    return True
+
+
+def retime(docs, log):
+    """Recorded events moved to now, keeping their spacing (the exporter follows from its start time)."""
+    if not docs:
+        return docs
+    base = min(d.get("timeNano", 0) for d in docs)
+    now = time.time_ns()
+    out = []
+    for d in docs:
+        d = copy.deepcopy(d)
+        t = log.next_nano(now + (d.get("timeNano", base) - base))
+        d["timeNano"], d["time"] = t, t // 1000000000
+        out.append(d)
+    return out
 
 
 def main():

@@ -6,7 +6,9 @@
 
 int main() {
   for (const auto& def : evonic::exporter::MetricTable()) {
-    const char* type = def.type == prometheus::MetricType::Counter ? "counter" : "gauge";
+    const char* type = def.type == prometheus::MetricType::Counter     ? "counter"
+                       : def.type == prometheus::MetricType::Histogram ? "histogram"
+                                                                       : "gauge";
     std::printf("%s %s %s\n", def.name, type, def.per_sandbox != nullptr ? "sandbox" : "other");
   }
   return 0;

@@ -107,7 +107,8 @@ cmd_start() {
     # Own session, stdin closed: the daemon outlives this script and its caller's process group.
     # Own containerd namespaces: even if dockerd picks a machine-wide containerd, nothing is shared.
     local ns
-    ns="evonic-test-$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-')"
+    # containerd wants ^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$: no doubled or trailing separators.
+    ns="evonic-test-$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/^-*//; s/-*$//')"
     setsid "$DOCKERD" \
       --config-file "$dir/daemon.json" \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \

@@ -179,6 +179,18 @@ std::shared_ptr<model::Snapshot> TwoSandboxes() {
   auto view = std::make_shared<model::EvonicView>();  // as with --evonic.root
   view->db_up = true;
   snap->evonic = view;
+  auto events = std::make_shared<model::EventsView>();  // as the event processor publishes it
+  model::AgentEventCounters& agent = events->agents["data-analyst"];
+  agent.created = 2;
+  agent.oom_kills = 1;
+  agent.tools[0].runs = 3;
+  agent.tools[0].failures = 1;
+  agent.tools[0].seconds = 1.25;
+  agent.tools[0].bucket_counts = {0, 1, 0, 1, 0, 1};
+  events->agents["quiet-agent"];  // seen, nothing counted yet: all at 0
+  events->status.up = true;
+  events->status.tracked_objects = 3;
+  snap->events = events;
   return snap;
 }
 
@@ -191,6 +203,40 @@ ProcessStats FullProcess() {
   p.max_fds = 1024;
   p.start_time_seconds = 1795697000;
   return p;
+}
+
+// Whether a series name belongs to the family `def` (a histogram's _bucket, _sum and _count).
+bool SeriesOf(const std::string& series, const MetricDef& def) {
+  if (series == def.name) return true;
+  if (def.type != prometheus::MetricType::Histogram) return false;
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    if (series == std::string(def.name) + suffix) return true;
+  }
+  return false;
+}
+
+TEST(ExpositionEvents, PerAgentCountersAndTheToolHistogram) {
+  auto text = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"})->text;
+  for (const char* line : {
+           "evonic_sandbox_oom_kills_total{agent_id=\"data-analyst\"} 1\n",
+           "evonic_sandbox_oom_kills_total{agent_id=\"quiet-agent\"} 0\n",
+           "evonic_sandbox_tool_executions_total{agent_id=\"data-analyst\",tool=\"bash\"} 3\n",
+           "evonic_sandbox_tool_failures_total{agent_id=\"data-analyst\",tool=\"bash\"} 1\n",
+           "evonic_sandbox_tool_executions_total{agent_id=\"quiet-agent\",tool=\"python\"} 0\n",
+           "evonic_sandbox_tool_duration_seconds_bucket{agent_id=\"data-analyst\",tool=\"bash\","
+           "le=\"0.05\"} 0\n",
+           "evonic_sandbox_tool_duration_seconds_bucket{agent_id=\"data-analyst\",tool=\"bash\","
+           "le=\"0.5\"} 2\n",
+           "evonic_sandbox_tool_duration_seconds_bucket{agent_id=\"data-analyst\",tool=\"bash\","
+           "le=\"+Inf\"} 3\n",
+           "evonic_sandbox_tool_duration_seconds_sum{agent_id=\"data-analyst\",tool=\"bash\"} "
+           "1.25\n",
+           "evonic_sandbox_exporter_events_up 1\n",
+           "evonic_sandbox_exporter_events_tracked_objects 3\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(text.find("session_id=\"data-analyst-e0d4d663\",tool"), std::string::npos);
 }
 
 class ExpositionTest : public ::testing::Test {
@@ -222,16 +268,18 @@ TEST_F(ExpositionTest, EveryTableMetricAppearsWithHelpAndType) {
     ASSERT_EQ(parsed_.help.count(def.name), 1u);
     EXPECT_EQ(parsed_.help.at(def.name), def.help);
     ASSERT_EQ(parsed_.type.count(def.name), 1u);
-    EXPECT_EQ(parsed_.type.at(def.name),
-              def.type == prometheus::MetricType::Counter ? "counter" : "gauge");
+    EXPECT_EQ(parsed_.type.at(def.name), def.type == prometheus::MetricType::Counter ? "counter"
+                                         : def.type == prometheus::MetricType::Histogram
+                                             ? "histogram"
+                                             : "gauge");
     bool has_series = false;
-    for (const Series& s : parsed_.series) has_series |= s.name == def.name;
+    for (const Series& s : parsed_.series) has_series |= SeriesOf(s.name, def);
     EXPECT_TRUE(has_series);
   }
   // And nothing that is not in the table.
   for (const Series& s : parsed_.series) {
     bool known = false;
-    for (const MetricDef& def : MetricTable()) known |= s.name == def.name;
+    for (const MetricDef& def : MetricTable()) known |= SeriesOf(s.name, def);
     EXPECT_TRUE(known) << s.name;
   }
 }

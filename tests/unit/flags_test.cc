@@ -159,5 +159,12 @@ TEST(ParseFlags, MaxContainersUpperBoundIsEvonics) {
   EXPECT_EQ(ok.config->max_containers, 100);
 }
 
+TEST(ParseFlags, ThresholdsFile) {
+  EXPECT_EQ(MustParse({}).thresholds_file, "");  // built-in 0.9 for every agent
+  EXPECT_EQ(MustParse({"--thresholds.file=/etc/t.yml"}).thresholds_file, "/etc/t.yml");
+  EXPECT_EQ(MustParse({"--thresholds.file", "t.json"}).thresholds_file, "t.json");
+  MustFail({"--thresholds.file="});
+}
+
 }  // namespace
 }  // namespace evonic::exporter

@@ -104,6 +104,34 @@ TEST(RestApi, AgentAnswerHasTheContract) {
   EXPECT_EQ(bad["pids"], "--");
 }
 
+TEST(RestApi, ContainersCarryTheirSessionsToolRunsAndOomKills) {
+  auto e = MakeExposition(true);
+  auto snap = std::make_shared<model::Snapshot>(*e->snapshot);
+  auto events = std::make_shared<model::EventsView>();
+  model::SessionEventCounters& c = events->sessions[std::string(64, 'a')];
+  c.oom_kills = 1;
+  c.tools[0].runs = 4;
+  c.tools[0].failures = 1;
+  c.tools[0].seconds = 0.1234;
+  c.tools[1].runs = 1;
+  snap->events = events;
+  e->snapshot = snap;
+  for (const char* path : {"/api/agents/admin/sandbox/stats", "/api/sandbox/stats"}) {
+    json b = Body(RestAnswer(*e, path, kNow));
+    const json& counted = b["containers"][0];
+    EXPECT_EQ(counted["oom_kills"], 1) << path;
+    EXPECT_EQ(counted["tools"]["bash"], json({{"runs", 4}, {"failures", 1}, {"seconds", 0.123}}))
+        << path;
+    EXPECT_EQ(counted["tools"]["python"]["runs"], 1) << path;
+    EXPECT_EQ(counted["tools"]["other"]["runs"], 0) << path;
+    // A sandbox the events know nothing of (yet): zeros, never missing keys.
+    const json& other = b["containers"][1];
+    EXPECT_EQ(other["oom_kills"], 0) << path;
+    EXPECT_EQ(other["tools"]["python"], json({{"runs", 0}, {"failures", 0}, {"seconds", 0}}))
+        << path;
+  }
+}
+
 TEST(RestApi, PoolAnswerTotals) {
   auto e = MakeExposition(true);
   json b = Body(RestAnswer(*e, "/api/sandbox/stats", kNow));

@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Static checks of what operators deploy: the alert rules (promtool check + promtool test), the
+Prometheus configs, the Grafana dashboards (Grafana's JSON schema and this project's panel rules),
+that every metric a dashboard or rule uses is in the exporter's metric table, the compose file
+(docker-compose config, mounts cross-checked against the repository, the socket proxy's
+allow-list), the Dockerfile's inputs and the systemd unit (systemd-analyze verify).
+Takes a few seconds.
+
+By hand: test_deploy_files.py --dump-table BUILD/tests/integration/dump_metric_table \
+           --binary BUILD/exporter/evonic-sandbox-exporter --source-dir REPO"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import jsonschema
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from promql_names import metric_names, served, variable_query_names  # noqa: E402
+
+ARGS = None
+
+
+def src(*parts):
+    return os.path.join(ARGS.source_dir, *parts)
+
+
+def run(argv, **kwargs):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def dashboards():
+    out = {}
+    for path in sorted(glob.glob(src("dashboards", "*.json"))):
+        with open(path) as f:
+            out[os.path.basename(path)] = json.load(f)
+    return out
+
+
+def panels(dashboard):
+    for p in dashboard.get("panels", []):
+        yield p
+        yield from p.get("panels", [])  # rows
+
+
+def rules():
+    with open(src("deploy", "prometheus", "rules.yml")) as f:
+        doc = yaml.safe_load(f)
+    return [r for g in doc["groups"] for r in g["rules"]]
+
+
+def metric_table():
+    out = run([ARGS.dump_table])
+    assert out.returncode == 0, out.stderr
+    table = {}
+    for line in out.stdout.splitlines():
+        name, kind, scope = line.split()[:3]
+        table[name] = (kind, scope)
+    return table
+
+
+class RulesTest(unittest.TestCase):
+    def test_promtool_check_rules(self):
+        out = run(["promtool", "check", "rules", src("deploy", "prometheus", "rules.yml")])
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_promtool_unit_tests_fire_and_stay_quiet(self):
+        test_file = src("tests", "deploy", "rules_test.yml")
+        out = run(["promtool", "test", "rules", test_file])
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        # Every alert has a case that fires and one that does not.
+        with open(test_file) as f:
+            cases = [c for t in yaml.safe_load(f)["tests"] for c in t["alert_rule_test"]]
+        for rule in rules():
+            mine = [c for c in cases if c["alertname"] == rule["alert"]]
+            self.assertTrue(any(c["exp_alerts"] for c in mine), f"{rule['alert']}: no firing case")
+            self.assertTrue(any(not c["exp_alerts"] for c in mine),
+                            f"{rule['alert']}: no quiet case")
+
+    def test_every_alert_is_named_and_explained(self):
+        table = metric_table()
+        expected = {"EvonicSandboxCpuNearLimit", "EvonicSandboxMemoryNearLimit",
+                    "EvonicSandboxOomKilled", "EvonicSandboxPidsNearLimit",
+                    "EvonicSandboxPoolNearCapacity", "EvonicSandboxCpuThrottled",
+                    "EvonicSandboxEngineUnreachable", "EvonicSandboxCollectionStale",
+                    "EvonicSandboxExporterDown"}
+        self.assertEqual({r["alert"] for r in rules()}, expected)
+        for r in rules():
+            a = r.get("annotations", {})
+            self.assertTrue(a.get("summary") and a.get("description"), r["alert"])
+            text = a["summary"] + a["description"]
+            names = metric_names(r["expr"])
+            per_session = any(table.get(n, ("", ""))[1] == "sandbox" for n in names)
+            per_agent = per_session or "agent_id" in r["expr"] or any(
+                n in ("evonic_sandbox_oom_kills_total",) for n in names)
+            if per_agent:
+                self.assertIn("$labels.agent_id", text, r["alert"])
+            if per_session:
+                self.assertIn("$labels.session_id", text, r["alert"])
+
+    def test_cpu_and_memory_rules_join_the_per_agent_thresholds(self):
+        by_name = {r["alert"]: r for r in rules()}
+        for alert, resource in (("EvonicSandboxCpuNearLimit", "cpu"),
+                                ("EvonicSandboxMemoryNearLimit", "memory")):
+            expr = " ".join(by_name[alert]["expr"].split())
+            self.assertRegex(expr, r"on\((instance, )?agent_id\) group_left "
+                                   r"evonic_sandbox_alert_threshold_ratio\{resource=\"" + resource)
+
+
+class PrometheusConfigTest(unittest.TestCase):
+    def test_promtool_check_config(self):
+        for name in ("prometheus.yml", "prometheus-many-hosts.yml"):
+            out = run(["promtool", "check", "config", src("deploy", "prometheus", name)])
+            self.assertEqual(out.returncode, 0, name + ": " + out.stdout + out.stderr)
+
+    def test_many_hosts_targets_are_valid_file_sd(self):
+        files = glob.glob(src("deploy", "prometheus", "targets", "*.yml"))
+        self.assertTrue(files)
+        for path in files:
+            with open(path) as f:
+                groups = yaml.safe_load(f)
+            for g in groups:
+                self.assertTrue(g["targets"])
+                for t in g["targets"]:
+                    self.assertRegex(t, r"^[a-z0-9.-]+:[0-9]+$")
+
+
+class DashboardTest(unittest.TestCase):
+    def test_generated_json_is_up_to_date(self):
+        out = run([sys.executable, src("dashboards", "generate.py"), "--check"])
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_each_dashboard_validates_against_grafanas_schema(self):
+        with open(ARGS.schema) as f:
+            schema = json.load(f)
+        validator = jsonschema.Draft7Validator(schema)
+        self.assertEqual(set(dashboards()), {"pool-overview.json", "agent-drilldown.json"})
+        for name, d in dashboards().items():
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(d)]
+            self.assertEqual(errors, [], name)
+
+    def test_stable_uid_no_id_and_the_variables(self):
+        uids = set()
+        for name, d in dashboards().items():
+            self.assertNotIn("id", d, name)
+            self.assertRegex(d.get("uid", ""), r"^[a-z0-9-]{8,40}$", name)
+            uids.add(d["uid"])
+            variables = [v["name"] for v in d["templating"]["list"]]
+            self.assertEqual(variables[0], "datasource", name)
+        self.assertEqual(len(uids), len(dashboards()))
+        drill = dashboards()["agent-drilldown.json"]
+        self.assertEqual([v["name"] for v in drill["templating"]["list"]],
+                         ["datasource", "agent_id", "session_id"])
+
+    def test_every_panel_has_title_description_unit_and_honest_queries(self):
+        table = metric_table()
+        for name, d in dashboards().items():
+            for p in panels(d):
+                if p["type"] == "row":
+                    continue
+                where = f"{name}: {p.get('title')!r}"
+                self.assertTrue(p.get("title"), where)
+                self.assertTrue(p.get("description"), where)
+                self.assertTrue(p.get("fieldConfig", {}).get("defaults", {}).get("unit"), where)
+                self.assertEqual(p["datasource"], {"type": "prometheus", "uid": "${datasource}"})
+                self.assertTrue(p.get("targets"), where)
+                for t in p["targets"]:
+                    expr = t["expr"]
+                    # Rates over $__rate_interval (or the dashboard's range), never a literal.
+                    for rng in re.findall(r"\b(?:rate|irate|increase)\([^\[]*\[([^\]]*)\]", expr):
+                        self.assertIn(rng, ("$__rate_interval", "$__range"), where + ": " + expr)
+                    # Counters only inside rate() or increase().
+                    for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
+                        n = m.group(0)
+                        if table.get(n, ("",))[0] != "counter" and not n.endswith("_bucket"):
+                            continue
+                        before = expr[: m.start()]
+                        self.assertRegex(before, r"(rate|increase)\($", where + ": " + expr)
+
+    def test_every_metric_used_is_in_the_metric_table(self):
+        table = metric_table()
+        used = {}
+        for name, d in dashboards().items():
+            for p in panels(d):
+                for t in p.get("targets", []):
+                    for n in metric_names(t["expr"]):
+                        used.setdefault(n, set()).add(f"{name}: {p['title']}")
+            for v in d["templating"]["list"]:
+                if v["type"] == "query":
+                    for n in variable_query_names(v["query"]):
+                        used.setdefault(n, set()).add(f"{name}: variable {v['name']}")
+        for r in rules():
+            for n in metric_names(r["expr"]):
+                used.setdefault(n, set()).add(f"rules.yml: {r['alert']}")
+        self.assertIn("evonic_sandbox_cpu_usage_seconds_total", used)  # the lexer works
+        missing = {n: sorted(w) for n, w in used.items() if not served(n, table)}
+        self.assertEqual(missing, {}, "metrics used but not in the exporter's metric table")
+
+
+class ComposeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        out = run(["docker-compose", "-f", src("deploy", "docker-compose.yml"), "config"])
+        if out.returncode != 0:
+            raise AssertionError("docker-compose config: " + out.stderr)
+        cls.config = yaml.safe_load(out.stdout)
+
+    def test_services(self):
+        self.assertEqual(set(self.config["services"]),
+                         {"socket-proxy", "exporter", "prometheus", "alertmanager", "grafana"})
+
+    def test_bind_mounts_exist_in_the_repository(self):
+        repo = os.path.realpath(ARGS.source_dir)
+        for name, svc in self.config["services"].items():
+            for v in svc.get("volumes", []):
+                source = v.split(":")[0] if isinstance(v, str) else v.get("source", "")
+                if not source.startswith("/"):
+                    continue  # a named volume
+                if source == "/var/run/docker.sock":
+                    self.assertEqual(name, "socket-proxy", "only the proxy sees the socket")
+                    self.assertTrue(v.endswith(":ro"), v)
+                    continue
+                self.assertTrue(os.path.realpath(source).startswith(repo + os.sep), v)
+                self.assertTrue(os.path.exists(source), f"{name}: {source} is not in the repo")
+        build = self.config["services"]["exporter"]["build"]
+        self.assertTrue(os.path.isfile(os.path.join(build["context"], build["dockerfile"])))
+
+    def test_mounted_configs_are_the_checked_ones(self):
+        prom = self.config["services"]["prometheus"]["volumes"]
+        self.assertIn(src("deploy", "prometheus", "rules.yml") + ":/etc/prometheus/rules.yml:ro",
+                      prom)
+        grafana = " ".join(self.config["services"]["grafana"]["volumes"])
+        self.assertIn(src("dashboards") + ":/var/lib/grafana/dashboards/evonic", grafana)
+        with open(src("deploy", "grafana", "provisioning", "dashboards", "evonic.yml")) as f:
+            provider = yaml.safe_load(f)["providers"][0]
+        self.assertEqual(provider["options"]["path"], "/var/lib/grafana/dashboards/evonic")
+        with open(src("deploy", "grafana", "provisioning", "datasources", "prometheus.yml")) as f:
+            ds = yaml.safe_load(f)["datasources"][0]
+        for d in dashboards().values():
+            self.assertEqual(d["templating"]["list"][0]["current"]["value"], ds["uid"])
+
+    def test_socket_proxy_allows_only_get_on_containers_events_version_ping(self):
+        env = {k: str(v) for k, v in self.config["services"]["socket-proxy"]["environment"].items()}
+        allowed = {k for k, v in env.items() if v == "1"}
+        self.assertEqual(allowed, {"CONTAINERS", "EVENTS", "VERSION", "PING"})
+        self.assertEqual(env.get("POST"), "0")
+        self.assertIn("--docker.host=tcp://socket-proxy:2375",
+                      self.config["services"]["exporter"]["command"])
+        self.assertTrue(self.config["networks"]["engine"].get("internal"))
+
+    def test_dockerfile_inputs_are_in_the_build_context(self):
+        with open(src("deploy", "Dockerfile")) as f:
+            text = f.read()
+        with open(src(".dockerignore")) as f:
+            ignored = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+        for source in re.findall(r"^COPY (?!--from)(\S+) ", text, re.M):
+            if source == ".":
+                continue
+            self.assertTrue(os.path.exists(src(source)), source)
+            self.assertFalse(any(source.startswith(i.rstrip("*")) for i in ignored), source)
+        self.assertRegex(text, r"(?m)^USER 10001")
+        self.assertIn("--group-add", text)
+        self.assertEqual(len(re.findall(r"(?m)^FROM debian:bookworm", text)), 2)
+
+
+class ThresholdsFileTest(unittest.TestCase):
+    def test_the_example_loads_and_a_broken_file_stops_startup_naming_it(self):
+        d = tempfile.mkdtemp(prefix="thresholds-")
+        try:
+            bad = os.path.join(d, "bad.yml")
+            with open(bad, "w") as f:
+                f.write("default:\n  cpu: 90\n")  # a percentage where a ratio belongs
+            for path, ok in ((src("deploy", "thresholds.example.yml"), True), (bad, False)):
+                # --docker.host to a socket that does not exist: startup must not need an engine.
+                argv = [ARGS.binary, "--web.listen-address=127.0.0.1:0",
+                        "--docker.host=unix://" + os.path.join(d, "none.sock"),
+                        "--thresholds.file=" + path]
+                p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+                try:
+                    out, _ = p.communicate(timeout=3)
+                except subprocess.TimeoutExpired:
+                    p.terminate()
+                    out, _ = p.communicate(timeout=10)
+                if ok:
+                    self.assertIn("evonic-sandbox-exporter started", out)
+                    self.assertNotIn("invalid thresholds", out)
+                else:
+                    self.assertEqual(p.returncode, 2, out)
+                    self.assertIn("invalid thresholds file", out)
+                    self.assertIn(bad + ": default.cpu", out)
+                    self.assertNotIn("started", out)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class SystemdUnitTest(unittest.TestCase):
+    def test_systemd_analyze_verify(self):
+        unit = src("deploy", "systemd", "evonic-sandbox-exporter.service")
+        with open(unit) as f:
+            text = f.read()
+        for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "SupplementaryGroups=docker",
+                     "ExecReload=/bin/kill -HUP $MAINPID"):
+            self.assertIn(line, text)
+        d = tempfile.mkdtemp(prefix="unit-")
+        try:
+            # verify checks that ExecStart's binary exists: point it at the one just built.
+            path = os.path.join(d, os.path.basename(unit))
+            with open(path, "w") as f:
+                f.write(text.replace("/usr/local/bin/evonic-sandbox-exporter",
+                                     os.path.realpath(ARGS.binary)))
+            out = run(["systemd-analyze", "verify", path], cwd=d)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertEqual(out.stderr.strip(), "", out.stderr)
+            sec = run(["systemd-analyze", "security", "--offline=yes", path])
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", sec.stdout)
+            self.assertTrue(m, sec.stdout + sec.stderr)
+            self.assertLessEqual(float(m.group(1)), 2.0, sec.stdout)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--dump-table", required=True)
+    p.add_argument("--binary", required=True)
+    p.add_argument("--source-dir", required=True)
+    p.add_argument("--schema", default=None)
+    ARGS, rest = p.parse_known_args()
+    ARGS.source_dir = os.path.realpath(ARGS.source_dir)
+    if ARGS.schema is None:
+        ARGS.schema = os.path.join(ARGS.source_dir, "..", "shared", "grafana",
+                                   "dashboard.jsonschema.json")
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)

@@ -1,0 +1,272 @@
+// The events side: parsing recorded engine events, classifying tools, the ledger (duplicates,
+// exec joins, gaps, freeing state, cross-checks) and the composer (destroy wins over a stats cycle
+// in flight, start shows at once).
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "collectors/event_ledger.h"
+#include "collectors/event_parser.h"
+#include "collectors/snapshot_composer.h"
+#include "collectors/tool_classifier.h"
+#include "tests/unit/test_util.h"
+
+namespace evonic::collectors {
+namespace {
+
+using model::Tool;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<EngineEvent> RecordedSession() {
+  std::vector<EngineEvent> events;
+  for (const std::string& line : Lines(test::Fixture("events/sandbox-session.jsonl"))) {
+    auto parsed = ParseEvent(line);
+    EXPECT_TRUE(parsed.value) << parsed.error << ": " << line;
+    if (parsed.value) events.push_back(*parsed.value);
+  }
+  return events;
+}
+
+IdentityResolver DefaultIdentity() {
+  std::string error;
+  auto r = IdentityResolver::Create({"evonic.agent_id", "evonic.session_id", {kDefaultNameRule}},
+                                    &error);
+  EXPECT_TRUE(r) << error;
+  return *r;
+}
+
+// The expectations below are worked out by hand from the recording (see
+// tests/fixtures/events/README.md): 4 bash -s (one exit 3), 1 python3 -, an OOM-killed
+// `sh -c` (2 oom events, exit 137) and a `true`, then rm -f.
+TEST(ToolClassifier, NamesEvonicTools) {
+  EXPECT_EQ(ClassifyTool("bash -s"), Tool::kBash);
+  EXPECT_EQ(ClassifyTool("/bin/bash -c ls"), Tool::kBash);
+  EXPECT_EQ(ClassifyTool("python3 -"), Tool::kPython);
+  EXPECT_EQ(ClassifyTool("python -c 1"), Tool::kPython);
+  EXPECT_EQ(ClassifyTool("/usr/bin/python3"), Tool::kPython);
+  EXPECT_EQ(ClassifyTool("sh -c head -c 200m /dev/zero | tail"), Tool::kOther);
+  EXPECT_EQ(ClassifyTool("bashful"), Tool::kOther);
+  EXPECT_EQ(ClassifyTool("python3.11 -"), Tool::kOther);
+  EXPECT_EQ(ClassifyTool(""), Tool::kOther);
+}
+
+TEST(EventParser, ParsesTheRecordedSession) {
+  std::vector<EngineEvent> events = RecordedSession();
+  ASSERT_EQ(events.size(), 28u);
+  EXPECT_EQ(events[0].kind, EventKind::kCreate);
+  EXPECT_EQ(events[0].container_name, "evonic-recorder-0a1b2c3d");
+  EXPECT_EQ(events[0].labels.at("evonic.managed"), "1");
+  EXPECT_EQ(events[0].labels.count("name"), 0u);
+  EXPECT_EQ(events[2].kind, EventKind::kExecCreate);
+  EXPECT_EQ(events[2].exec_command, "bash -s");
+  EXPECT_EQ(events[4].kind, EventKind::kExecDie);
+  EXPECT_EQ(events[4].exit_code, 0);
+  EXPECT_EQ(events[4].exec_id, events[2].exec_id);
+  EXPECT_GT(events[4].time_nano, events[2].time_nano);
+  EXPECT_EQ(events.back().kind, EventKind::kDestroy);
+}
+
+TEST(EventParser, RejectsMalformedLinesWithAReason) {
+  for (const char* bad : {"", "{", "[]", "{\"Type\":\"image\",\"Action\":\"pull\"}",
+                          "{\"Type\":\"container\",\"Action\":\"start\",\"timeNano\":1}",
+                          "{\"Type\":\"container\",\"Action\":\"start\",\"id\":\"x\"}",
+                          "{\"Type\":\"container\",\"id\":\"x\",\"timeNano\":1}"}) {
+    auto parsed = ParseEvent(bad);
+    EXPECT_FALSE(parsed.value) << bad;
+    EXPECT_FALSE(parsed.error.empty()) << bad;
+  }
+  auto unknown =
+      ParseEvent(R"({"Type":"container","Action":"health_status: healthy","id":"x","timeNano":5})");
+  ASSERT_TRUE(unknown.value);
+  EXPECT_EQ(unknown.value->kind, EventKind::kUnknown);
+}
+
+TEST(EventLedger, CountsTheRecordedSession) {
+  EventLedger ledger(DefaultIdentity());
+  ledger.OnConnected(true);
+  std::size_t peak = 0;
+  for (const EngineEvent& e : RecordedSession()) {
+    ledger.Apply(e);
+    peak = std::max(peak, ledger.tracked_objects());
+  }
+  auto view = ledger.View();
+  const model::AgentEventCounters& a = view->agents.at("recorder");
+  EXPECT_EQ(a.created, 1);
+  EXPECT_EQ(a.destroyed, 1);
+  EXPECT_EQ(a.oom_kills, 2);
+  const auto& bash = a.tools[static_cast<std::size_t>(Tool::kBash)];
+  const auto& python = a.tools[static_cast<std::size_t>(Tool::kPython)];
+  const auto& other = a.tools[static_cast<std::size_t>(Tool::kOther)];
+  EXPECT_EQ(bash.runs, 4);
+  EXPECT_EQ(bash.failures, 1);
+  EXPECT_EQ(python.runs, 1);
+  EXPECT_EQ(python.failures, 0);
+  EXPECT_EQ(other.runs, 2);  // the OOM-killed sh -c and `true`
+  EXPECT_EQ(other.failures, 1);
+  EXPECT_GT(bash.seconds, 0);
+  double in_buckets = 0;
+  for (double c : bash.bucket_counts) in_buckets += c;
+  EXPECT_EQ(in_buckets, 4);
+  EXPECT_EQ(peak, 2u);                      // the sandbox and one exec at a time
+  EXPECT_EQ(ledger.tracked_objects(), 0u);  // all freed at exec_die and destroy
+  EXPECT_TRUE(view->sessions.empty());
+}
+
+TEST(EventLedger, DropsTheDuplicatesOfAReplay) {
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultIdentity());
+  ledger.OnConnected(true);
+  for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
+  // The stream breaks; the reconnect's replay (since = last time, inclusive) starts earlier.
+  ledger.OnConnected(false);
+  for (std::size_t i = 5; i < events.size(); ++i) ledger.Apply(events[i]);
+  EXPECT_FALSE(ledger.ReplayPending());  // the last event before the break came again
+  ledger.OnReplayOver();
+  auto view = ledger.View();
+  EXPECT_EQ(view->status.lost_total, 0);
+  EXPECT_EQ(view->agents.at("recorder").tools[0].runs, 4);
+  EXPECT_EQ(view->agents.at("recorder").created, 1);
+}
+
+TEST(EventLedger, CountsAGapWhenTheReplayMissesTheLastEvent) {
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultIdentity());
+  ledger.OnConnected(true);
+  for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
+  ledger.OnConnected(false);
+  for (std::size_t i = 14; i < events.size(); ++i) ledger.Apply(events[i]);  // 10..13 lost
+  EXPECT_TRUE(ledger.ReplayPending());
+  ledger.OnReplayOver();
+  EXPECT_EQ(ledger.View()->status.lost_total, 1);
+  // A quiet engine: reconnecting with nothing new is no gap.
+  ledger.OnConnected(false);
+  ledger.Apply(events.back());  // the replay of the last event seen
+  ledger.OnReplayOver();
+  EXPECT_EQ(ledger.View()->status.lost_total, 1);
+}
+
+TEST(EventLedger, FreesExecsWithoutExecDieAtDestroy) {
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultIdentity());
+  ledger.Apply(events[0]);
+  ledger.Apply(events[1]);
+  EngineEvent failed = events[2];  // exec_create whose start failed: no exec_die ever
+  failed.exec_id = "never-started";
+  failed.time_nano += 1;
+  ledger.Apply(failed);
+  EXPECT_EQ(ledger.tracked_objects(), 2u);
+  ledger.Apply(events.back());
+  EXPECT_EQ(ledger.tracked_objects(), 0u);
+}
+
+TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultIdentity());
+  ledger.OnConnected(true);
+  ledger.Apply(events[0]);
+  ledger.Apply(events[1]);  // started; its destroy will be missed
+  const double start = static_cast<double>(events[1].time_nano) / 1e9;
+  model::Snapshot stats;
+  stats.status.docker_up = true;
+  stats.status.collect_start_timestamp_seconds = start + 10;
+  model::Sandbox other;
+  other.container_id = std::string(64, 'b');
+  other.agent_id = "late";
+  other.start_time_seconds = start + 2;  // started while the stream covered the engine
+  stats.sandboxes.push_back(other);
+  std::vector<std::string> freed = ledger.CrossCheck(stats, start - 1);
+  EXPECT_EQ(freed, std::vector<std::string>{events[0].container_id});
+  auto view = ledger.View();
+  EXPECT_EQ(view->status.repairs_total, 2);
+  EXPECT_EQ(view->agents.count("late"), 1u);  // exists at 0 from its first sighting
+  EXPECT_EQ(ledger.tracked_objects(), 1u);
+  // The same list again: nothing to repair.
+  ledger.CrossCheck(stats, start - 1);
+  EXPECT_EQ(ledger.View()->status.repairs_total, 2);
+}
+
+TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) {
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultIdentity());
+  ledger.OnConnected(true);
+  for (const EngineEvent& e : events) ledger.Apply(e);  // started ... destroyed
+  const double start = static_cast<double>(events[1].time_nano) / 1e9;
+  const double destroy = static_cast<double>(events.back().time_nano) / 1e9;
+  model::Snapshot stats;  // a cycle that began before the destroy and still listed it
+  stats.status.docker_up = true;
+  stats.status.collect_start_timestamp_seconds = destroy - 0.1;
+  model::Sandbox listed;
+  listed.container_id = events[0].container_id;
+  listed.agent_id = "recorder";
+  listed.start_time_seconds = start;
+  stats.sandboxes.push_back(listed);
+  EXPECT_TRUE(ledger.CrossCheck(stats, start - 100).empty());
+  EXPECT_EQ(ledger.tracked_objects(), 0u);  // not brought back
+  stats.sandboxes.clear();                  // the next cycle no longer lists it
+  stats.status.collect_start_timestamp_seconds = destroy + 5;
+  EXPECT_TRUE(ledger.CrossCheck(stats, start - 100).empty());
+  EXPECT_EQ(ledger.View()->status.repairs_total, 0);
+}
+
+TEST(SnapshotComposer, DestroyWinsOverAStatsCycleInFlight) {
+  std::vector<std::shared_ptr<const model::Snapshot>> published;
+  SnapshotComposer composer(
+      std::make_shared<model::Snapshot>(),
+      [&](std::shared_ptr<const model::Snapshot> s) { published.push_back(std::move(s)); });
+  auto stats = std::make_shared<model::Snapshot>();
+  model::Sandbox a;
+  a.container_id = "a";
+  a.agent_id = "x";
+  a.session_id = "x-1";
+  stats->sandboxes.push_back(a);
+  composer.OnStats(stats);
+  ASSERT_EQ(published.back()->sandboxes.size(), 1u);
+  EventsUpdate destroyed;
+  destroyed.destroyed = {"a"};
+  composer.OnEvents(destroyed);
+  EXPECT_TRUE(published.back()->sandboxes.empty());
+  composer.OnStats(stats);  // a cycle that listed it before the destroy
+  EXPECT_TRUE(published.back()->sandboxes.empty());
+  composer.OnStats(std::make_shared<model::Snapshot>());  // a cycle after: no longer listed
+  composer.OnStats(stats);  // (the id is forgotten once a cycle lacks it)
+  EXPECT_EQ(published.back()->sandboxes.size(), 1u);
+  for (std::size_t i = 1; i < published.size(); ++i) {
+    EXPECT_GT(published[i]->generation, published[i - 1]->generation);
+  }
+}
+
+TEST(SnapshotComposer, StartShowsBeforeTheStatsAnswer) {
+  std::shared_ptr<const model::Snapshot> last;
+  SnapshotComposer composer(std::make_shared<model::Snapshot>(),
+                            [&](std::shared_ptr<const model::Snapshot> s) { last = s; });
+  EventsUpdate started;
+  model::Sandbox b;
+  b.container_id = "b";
+  b.agent_id = "y";
+  b.session_id = "y-1";
+  b.start_time_seconds = 1000;
+  started.started.push_back(b);
+  composer.OnEvents(started);
+  ASSERT_EQ(last->sandboxes.size(), 1u);
+  EXPECT_EQ(last->sandboxes[0].start_time_seconds, 1000);
+  auto stats = std::make_shared<model::Snapshot>();
+  stats->sandboxes.push_back(b);
+  stats->sandboxes.back().usage = model::SandboxUsage{};
+  composer.OnStats(stats);
+  ASSERT_EQ(last->sandboxes.size(), 1u);  // the stats answer took over, not a second entry
+  EXPECT_TRUE(last->sandboxes[0].usage.has_value());
+}
+
+}  // namespace
+}  // namespace evonic::collectors
