@@ -38,21 +38,11 @@ std::unique_ptr<Transfer> MakeTransfer(const DockerClient::Options& o, const std
   t->unix_socket = o.endpoint.unix_socket;
   CURL* h = t->easy.get();
   if (h == nullptr) return t;
-  std::string url = o.endpoint.base_url + path;
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  if (!o.endpoint.unix_socket.empty()) {
-    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, o.endpoint.unix_socket.c_str());
-  }
-  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);  // the exporter only ever reads from the engine
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  ConfigureEngineGet(h, o, path);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error_buffer);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "evonic-sandbox-exporter");
   return t;
 }
 
@@ -165,6 +155,20 @@ std::vector<HttpAnswer> DockerClient::GetAll(const std::vector<std::string>& pat
     if (running_count > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
   }
   return answers;
+}
+
+void ConfigureEngineGet(CURL* h, const DockerClient::Options& o, const std::string& path) {
+  const std::string url = o.endpoint.base_url + path;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  if (!o.endpoint.unix_socket.empty()) {
+    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, o.endpoint.unix_socket.c_str());
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);  // the exporter only ever reads from the engine
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "evonic-sandbox-exporter");
 }
 
 std::string UrlEncode(const std::string& text) {

@@ -1,6 +1,8 @@
 #pragma once
 // A GET-only HTTP client for the Docker Engine API, over a unix socket or TCP.
 
+#include <curl/curl.h>
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -53,6 +55,12 @@ class DockerClient {
  private:
   Options options_;
 };
+
+/// Points a libcurl handle at `path` on the engine as a GET request, the only method the exporter
+/// ever sends: URL (libcurl copies it), unix socket, http only, no redirects, no signals, the
+/// connect timeout and user agent. Callers add what differs (total timeout, callbacks).
+void ConfigureEngineGet(CURL* handle, const DockerClient::Options& options,
+                        const std::string& path);
 
 /// Percent-encodes a query parameter value.
 std::string UrlEncode(const std::string& text);

@@ -147,16 +147,7 @@ bool EventStream::Follow(const std::string& path, std::string* why) {
   char error_buffer[CURL_ERROR_SIZE] = {};
   const auto& o = options_.client;
   CURL* h = easy.get();
-  const std::string url = o.endpoint.base_url + path;
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  if (!o.endpoint.unix_socket.empty()) {
-    curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, o.endpoint.unix_socket.c_str());
-  }
-  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);  // the exporter only ever reads from the engine
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  ConfigureEngineGet(h, o, path);
   // No CURLOPT_TIMEOUT and no low-speed limit: a quiet engine sends nothing for hours.
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnData);
@@ -167,7 +158,6 @@ bool EventStream::Follow(const std::string& path, std::string* why) {
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "evonic-sandbox-exporter");
   CURLcode code = curl_easy_perform(h);
   if (!t.connected) {
     if (t.status == 0) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.status);
