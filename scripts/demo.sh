@@ -39,6 +39,9 @@ engine=$dir/engine
 pids=()
 stopping=0
 cleanup() {
+  # A child forked for `cmd &` may take a signal before it has reset the traps it inherited: only
+  # the demo's own shell cleans up.
+  [ "$BASHPID" = "$$" ] || exit 1
   [ $stopping = 1 ] && return
   stopping=1
   echo "demo: stopping" >&2
@@ -96,13 +99,19 @@ default: {cpu: 0.9, memory: 0.9}
 agents:
   demo-memory: {memory: 0.85}   # a per-agent override, visible in the drill-down
 YAML
+: >"$dir/exporter.log"
 "$exporter_bin" --web.listen-address=127.0.0.1:0 --docker.host="$DOCKER_HOST" \
-  --collect.interval="$collect_interval" --thresholds.file="$thresholds" >"$dir/exporter.log" 2>&1 &
+  --collect.interval="$collect_interval" --thresholds.file="$thresholds" >>"$dir/exporter.log" 2>&1 &
 pids+=($!)
 exporter_port=
 deadline=$((SECONDS + 20))
 until [ -n "$exporter_port" ]; do
+  # The log exists before the exporter starts: the child opens it only once it runs, and a loaded
+  # machine may run this loop first (seen in CI: sed failed and set -e ended the demo).
   exporter_port=$(sed -n 's/.*msg="evonic-sandbox-exporter started".* port=\([0-9]*\).*/\1/p' "$dir/exporter.log")
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "demo: the exporter exited:" >&2; cat "$dir/exporter.log" >&2; exit 1
+  fi
   [ $SECONDS -lt $deadline ] || { cat "$dir/exporter.log" >&2; exit 1; }
   sleep 0.2
 done

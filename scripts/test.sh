@@ -45,8 +45,7 @@ build() {  # build DIR [cmake args...]
 }
 
 if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
-  # Tests labelled "manual" (the demo stack and the image build) are run by hand: ctest -L manual.
-  run_ctest "tests (RelWithDebInfo)" build -LE manual
+  run_ctest "tests (RelWithDebInfo)" build
 else
   record "build (RelWithDebInfo)" 1
 fi
