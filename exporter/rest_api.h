@@ -13,8 +13,14 @@
 
 namespace evonic::exporter {
 
-/// Adds the "/api/*" route. `latest` must outlive the server. Handlers are thread-safe.
+/// Adds the "/api/*" route. `latest` must outlive the server. Handlers are thread-safe. The 200
+/// answers are rendered once per published snapshot (RestAnswerCache) and served as stored,
+/// gzipped when the client accepts it.
 void AddRestRoutes(const model::Latest<Exposition>& latest, Routes& routes);
+
+/// Whether `snap` may be served at `now_seconds`: the engine answered and the last collection is
+/// at most 3 intervals (plus its own duration) old. Otherwise the REST answer is 503.
+bool IsFresh(const model::Snapshot& snap, double now_seconds);
 
 /// The answer for one request path under /api/ at time `now_seconds` (exposed for tests).
 HttpResponse RestAnswer(const Exposition& current, const std::string& path, double now_seconds);

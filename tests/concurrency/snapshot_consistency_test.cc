@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -18,6 +20,7 @@
 #include "collectors/curl_handles.h"
 #include "exporter/exposition.h"
 #include "exporter/http_server.h"
+#include "exporter/rest_api.h"
 #include "exporter/routes.h"
 #include "logging/logger.h"
 #include "model/latest.h"
@@ -159,6 +162,73 @@ TEST(SnapshotConsistency, EveryScrapeSeesOneGeneration) {
   std::printf("scrapes per thread:");
   for (int n : scrapes) std::printf(" %d", n);
   std::printf("\n");
+}
+
+// The REST answers are stored once per snapshot (RestAnswerCache): readers on several threads
+// while snapshots are published must each get one snapshot's answer, never an older one than
+// they saw before.
+TEST(SnapshotConsistency, EveryRestAnswerSeesOneGeneration) {
+  const exporter::BuildInfo build{"test", "test"};
+  exporter::ProcessStats no_process;
+  auto fresh = [&](std::uint64_t g) {
+    auto s = std::make_shared<model::Snapshot>(*SnapshotOfGeneration(g));
+    s->status.last_collect_timestamp_seconds =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    s->status.collect_interval_seconds = 3600;  // fresh for the whole test
+    s->known_agents = std::make_shared<std::set<std::string>>(
+        std::set<std::string>{"agent0", "agent1", "agent2"});
+    return exporter::Render(s, no_process, build);
+  };
+  model::Latest<exporter::Exposition> latest(fresh(1));
+  exporter::Routes routes;
+  exporter::AddRestRoutes(latest, routes);
+  const exporter::HttpHandler& handler = routes.at("/api/*").handler;
+
+  constexpr std::uint64_t kGenerations = 2000;
+  std::atomic<bool> done{false};
+  std::thread publisher([&] {
+    for (std::uint64_t g = 2; g <= kGenerations; ++g) latest.Publish(fresh(g));
+    done = true;
+  });
+  constexpr int kReaders = 4;
+  std::vector<std::string> failures(kReaders);
+  std::vector<int> answers(kReaders, 0);
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kReaders; ++t) {
+    readers.emplace_back([&, t] {
+      exporter::HttpRequest req;
+      req.method = "GET";
+      req.path = t % 2 ? "/api/sandbox/stats" : "/api/agents/agent1/sandbox/stats";
+      double last = 0;
+      while (failures[t].empty() && (!done || answers[t] < 5)) {
+        exporter::HttpResponse r = handler(req);
+        ++answers[t];
+        if (r.status != 200) {
+          failures[t] = "status " + std::to_string(r.status);
+          break;
+        }
+        auto body = nlohmann::json::parse(r.Body());
+        std::set<double> values;
+        for (const auto& c : body["containers"]) values.insert(c["pids_current"].get<double>());
+        if (body.contains("max_containers")) values.insert(body["max_containers"].get<double>());
+        if (values.size() != 1) {
+          failures[t] = "mixed values in one answer: " + body.dump();
+          break;
+        }
+        if (*values.begin() < last) {
+          failures[t] = "generation went backwards";
+          break;
+        }
+        last = *values.begin();
+      }
+    });
+  }
+  publisher.join();
+  for (auto& r : readers) r.join();
+  for (int t = 0; t < kReaders; ++t) {
+    EXPECT_EQ(failures[t], "") << "reader " << t;
+    EXPECT_GE(answers[t], 5) << "reader " << t;
+  }
 }
 
 }  // namespace

@@ -2,8 +2,13 @@
 #include "exporter/rest_api.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
+
+#include "exporter/rest_answer_cache.h"
 
 namespace evonic::exporter {
 namespace {
@@ -149,6 +154,38 @@ TEST(RestApi, PoolAnswerTotals) {
   EXPECT_EQ(b["aggregate"]["pids"], 56);
 }
 
+std::vector<std::string> Keys(const nlohmann::ordered_json& object) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : object.items()) keys.push_back(key);
+  return keys;
+}
+
+TEST(RestApi, AnswersAreOneCompactDocumentInContractOrder) {
+  // The containers are written one at a time into the document: still one valid, compact JSON
+  // document, keys in the contract's order, for none, one and several containers.
+  auto e = MakeExposition(true);
+  for (const char* path :
+       {"/api/sandbox/stats", "/api/agents/admin/sandbox/stats",
+        "/api/agents/data-analyst/sandbox/stats", "/api/agents/idle/sandbox/stats"}) {
+    SCOPED_TRACE(path);
+    HttpResponse r = RestAnswer(*e, path, kNow);
+    ASSERT_EQ(r.status, 200);
+    std::string body(r.Body());
+    ASSERT_EQ(body.back(), '\n');
+    auto doc = nlohmann::ordered_json::parse(body);
+    EXPECT_EQ(doc.dump() + "\n", body);  // compact, nothing lost or reordered
+  }
+  auto pool = nlohmann::ordered_json::parse(RestAnswer(*e, "/api/sandbox/stats", kNow).Body());
+  EXPECT_EQ(Keys(pool), (std::vector<std::string>{"pool_size", "max_containers", "containers",
+                                                  "aggregate", "collected_at"}));
+  auto agent =
+      nlohmann::ordered_json::parse(RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow).Body());
+  EXPECT_EQ(Keys(agent),
+            (std::vector<std::string>{"agent_id", "agent_name", "sandbox_enabled",
+                                      "active_containers", "containers", "collected_at"}));
+  EXPECT_EQ(agent["containers"].size(), 2u);
+}
+
 TEST(RestApi, AgentErrorsWithADatabase) {
   auto e = MakeExposition(true);
   HttpResponse unknown = RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow);
@@ -208,6 +245,132 @@ TEST(RestApi, UnreachableEngineOrStaleSnapshotIs503) {
   EXPECT_EQ(RestAnswer(*stale, "/api/agents/admin/sandbox/stats", kNow).status, 503);
   auto fresh = MakeExposition(true, true, kNow - 14);
   EXPECT_EQ(RestAnswer(*fresh, "/api/agents/admin/sandbox/stats", kNow).status, 200);
+}
+
+std::string Gunzip(std::string_view data) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  return out;
+}
+
+double WallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// What the route serves for `path` (credentials are the server's business, not the handler's).
+HttpResponse Serve(const Routes& routes, const std::string& path) {
+  HttpRequest req;
+  req.method = "GET";
+  req.path = path;
+  return routes.at("/api/*").handler(req);
+}
+
+std::shared_ptr<Exposition> Published(std::uint64_t generation, double max_containers,
+                                      bool docker_up = true) {
+  auto e = MakeExposition(true, docker_up, WallNow() - 1);
+  auto snap = std::make_shared<model::Snapshot>(*e->snapshot);
+  snap->generation = generation;
+  snap->pool_max_containers = max_containers;
+  e->snapshot = snap;
+  return e;
+}
+
+TEST(RestRoute, AnswersFollowEveryNewSnapshot) {
+  model::Latest<Exposition> latest(Published(1, 10));
+  Routes routes;
+  AddRestRoutes(latest, routes);
+  for (const char* path : {"/api/sandbox/stats", "/api/agents/admin/sandbox/stats"}) {
+    SCOPED_TRACE(path);
+    HttpResponse first = Serve(routes, path);
+    ASSERT_EQ(first.status, 200);
+    EXPECT_EQ(first.content_type, "application/json");
+    // Served again from the same snapshot: the same bytes.
+    EXPECT_EQ(Serve(routes, path).Body(), first.Body());
+  }
+  EXPECT_EQ(Body(Serve(routes, "/api/sandbox/stats"))["max_containers"], 10);
+  latest.Publish(Published(2, 20));
+  EXPECT_EQ(Body(Serve(routes, "/api/sandbox/stats"))["max_containers"], 20);
+  // Gzip when asked, the same JSON inside.
+  HttpRequest gz;
+  gz.method = "GET";
+  gz.path = "/api/sandbox/stats";
+  gz.headers["accept-encoding"] = "gzip, deflate";
+  HttpResponse zipped = routes.at("/api/*").handler(gz);
+  ASSERT_EQ(zipped.status, 200);
+  EXPECT_NE(std::find(zipped.headers.begin(), zipped.headers.end(),
+                      std::make_pair(std::string("Content-Encoding"), std::string("gzip"))),
+            zipped.headers.end());
+  EXPECT_EQ(Gunzip(zipped.Body()), Serve(routes, "/api/sandbox/stats").Body());
+  // Unknown agents are not remembered: an error is answered afresh every time.
+  EXPECT_EQ(Serve(routes, "/api/agents/nobody/sandbox/stats").status, 404);
+}
+
+TEST(RestRoute, AStoredAnswerIsNeverServedWhenTheSnapshotIsNotFresh) {
+  model::Latest<Exposition> latest(Published(7, 10));
+  Routes routes;
+  AddRestRoutes(latest, routes);
+  ASSERT_EQ(Serve(routes, "/api/sandbox/stats").status, 200);
+  // Same generation, engine now down (as time passing makes a snapshot stale): 503, not the
+  // stored 200.
+  latest.Publish(Published(7, 10, /*docker_up=*/false));
+  EXPECT_EQ(Serve(routes, "/api/sandbox/stats").status, 503);
+}
+
+TEST(RestAnswerCache, KeepsOnlyTheNewestGeneration) {
+  RestAnswerCache cache;
+  auto answer = [](int status) {
+    auto r = std::make_shared<StoredAnswer>();
+    r->plain.status = status;
+    return std::shared_ptr<const StoredAnswer>(r);
+  };
+  EXPECT_EQ(cache.Find(1, "/p"), nullptr);
+  cache.Store(2, "/p", answer(201));
+  ASSERT_NE(cache.Find(2, "/p"), nullptr);
+  EXPECT_EQ(cache.Find(2, "/p")->plain.status, 201);
+  EXPECT_EQ(cache.Find(2, "/q"), nullptr);
+  // A request still holding an older snapshot neither finds nor evicts anything.
+  cache.Store(1, "/p", answer(101));
+  EXPECT_EQ(cache.Find(1, "/p"), nullptr);
+  EXPECT_EQ(cache.Find(2, "/p")->plain.status, 201);
+  // A newer generation drops the older answers.
+  cache.Store(3, "/q", answer(301));
+  EXPECT_EQ(cache.Find(2, "/p"), nullptr);
+  EXPECT_EQ(cache.Find(3, "/p"), nullptr);
+  EXPECT_EQ(cache.Find(3, "/q")->plain.status, 301);
+}
+
+TEST(RestAnswerCache, RendersOncePerGenerationAndNeverStoresErrors) {
+  RestAnswerCache cache;
+  int renders = 0;
+  auto render = [&renders](int status) {
+    return [&renders, status] {
+      ++renders;
+      auto r = std::make_shared<StoredAnswer>();
+      r->plain.status = status;
+      return std::shared_ptr<const StoredAnswer>(r);
+    };
+  };
+  EXPECT_EQ(cache.FindOrRender(1, "/ok", render(200))->plain.status, 200);
+  EXPECT_EQ(cache.FindOrRender(1, "/ok", render(200))->plain.status, 200);
+  EXPECT_EQ(renders, 1);
+  EXPECT_EQ(cache.FindOrRender(1, "/missing", render(404))->plain.status, 404);
+  EXPECT_EQ(cache.FindOrRender(1, "/missing", render(404))->plain.status, 404);
+  EXPECT_EQ(renders, 3);
+  EXPECT_EQ(cache.FindOrRender(2, "/ok", render(200))->plain.status, 200);
+  EXPECT_EQ(renders, 4);
 }
 
 }  // namespace
