@@ -45,6 +45,9 @@ every sandbox container, labelled by agent_id and session_id.
 Flags (--flag=value or --flag value):
   --web.listen-address=":9717"      address to serve /metrics on ([host]:port; port 0 = any free)
   --web.telemetry-path="/metrics"   path of the metrics page
+  --web.max-connections=32          connections served at once, each holding a worker thread
+                                    until it closes (idle keep-alive ends after 2 s); more wait
+                                    in a queue of the same size
   --docker.host=...                 engine endpoint: unix:///path or tcp://host:port
                                     (default $DOCKER_HOST, else unix:///var/run/docker.sock)
   --docker.label-filter="evonic.managed=1"
@@ -116,6 +119,16 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
            return std::string("must start with / and not be / or /healthz");
          }
          c.telemetry_path = v;
+         return std::string();
+       }},
+      {"web.max-connections",
+       [&c](const std::string& v) {
+         char* end = nullptr;
+         long n = std::strtol(v.c_str(), &end, 10);
+         if (v.empty() || *end != '\0' || n < 4 || n > 1024) {
+           return std::string("expected a whole number from 4 to 1024");
+         }
+         c.max_connections = static_cast<int>(n);
          return std::string();
        }},
       {"docker.host", text(c.docker_host, false)},

@@ -77,13 +77,14 @@ using Routes = std::map<std::string, Route>;
 /// Under load: every connection holds one worker thread from accept until it closes, CivetWeb
 /// has no per-connection event loop. Idle or trickling clients are therefore bounded by time
 /// (request_timeout_ms for the whole request head, keep_alive_timeout_ms between requests) and
-/// by count (num_threads well above the connections a scraper and a handful of REST clients
-/// need, so a hundred idle connections still leave workers for Prometheus).
+/// by count (num_threads, --web.max-connections: well above the connections a scraper and a
+/// handful of REST clients need; each idle worker costs about 20 KiB of touched stack, so the
+/// default 32 rather than hundreds).
 class HttpServer {
  public:
   struct Options {
     std::string listen_address = ":9717";  // [host]:port; port 0 picks a free one
-    int num_threads = 128;
+    int num_threads = 32;
     int request_timeout_ms = 5000;      // the whole request head must arrive within this
     int keep_alive_timeout_ms = 2000;   // an idle keep-alive connection is closed after this
     int max_request_head_bytes = 8192;  // request line and headers (bodies are refused)

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "exporter/exposition.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
+#include "exporter/malloc_policy.h"
 #include "exporter/process_stats.h"
 #include "exporter/rest_api.h"
 #include "exporter/routes.h"
@@ -78,6 +80,7 @@ int Run(const exporter::Config& cfg) {
   exporter::AddRestRoutes(latest, routes);
   exporter::HttpServer::Options http_options;
   http_options.listen_address = cfg.listen_address;
+  http_options.num_threads = cfg.max_connections;
   // --- alert thresholds: a broken --thresholds.file stops startup before anything listens ---
   std::shared_ptr<const exporter::AlertThresholds> thresholds_initial;
   if (!cfg.thresholds_file.empty()) {
@@ -132,10 +135,12 @@ int Run(const exporter::Config& cfg) {
   // --- end alert thresholds ---
   const std::string procfs = cfg.procfs;
   // --- events: the composer joins stats snapshots and the event processor's updates ---
+  exporter::FreeMemoryReturner free_memory(std::chrono::seconds(1));
   collectors::SnapshotComposer composer(initial, [&](std::shared_ptr<const model::Snapshot> s) {
     auto t = thresholds.Current();
     latest.Publish(exporter::Render(std::move(s), exporter::ReadProcessStats(procfs), build,
                                     *labeler, t.get()));
+    free_memory.AfterPublish();  // the previous snapshot and this cycle's answers are free now
   });
   std::atomic<collectors::CollectionLoop*> early_loop{nullptr};
   collectors::EventsCollector::Options events_options;
@@ -181,6 +186,7 @@ int Run(const exporter::Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::evonic::exporter::LimitMallocArenas();  // before any thread (see malloc_policy.h)
   // Block the shutdown signals before any thread exists so that only sigwait() sees them.
   sigset_t signals;
   sigemptyset(&signals);

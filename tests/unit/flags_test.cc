@@ -46,6 +46,7 @@ TEST(ParseFlags, Defaults) {
   Config c = MustParse({});
   EXPECT_EQ(c.listen_address, ":9717");
   EXPECT_EQ(c.telemetry_path, "/metrics");
+  EXPECT_EQ(c.max_connections, 32);
   EXPECT_EQ(c.docker_host, "unix:///var/run/docker.sock");
   EXPECT_EQ(c.label_filter, "evonic.managed=1");
   EXPECT_EQ(c.docker_timeout, milliseconds(10000));
@@ -146,6 +147,15 @@ TEST(ParseFlags, MaxContainersLowerBoundAndFormat) {
   for (const char* bad : {"0", "-3", "abc", "10x", "", "1.5"}) {
     SCOPED_TRACE(bad);
     MustFail({std::string("--sandbox.max-containers=") + bad});
+  }
+}
+
+TEST(ParseFlags, MaxConnections) {
+  EXPECT_EQ(MustParse({"--web.max-connections=128"}).max_connections, 128);
+  EXPECT_EQ(MustParse({"--web.max-connections", "4"}).max_connections, 4);
+  for (const char* bad : {"3", "1025", "-1", "many", "", "8.5"}) {
+    SCOPED_TRACE(bad);
+    MustFail({std::string("--web.max-connections=") + bad});
   }
 }
 

@@ -2,7 +2,8 @@
 """Integration tests of the web config with the real exporter binary: Basic auth (no credentials,
 wrong password, unknown user through the dummy hash, right user), a wrong-password flood while
 /metrics keeps answering, SIGHUP reloads, TLS with a self-signed certificate and curl, broken
-configs stopping startup, hostile requests over raw sockets, and a hundred idle connections.
+configs stopping startup, hostile requests over raw sockets, and idle connections below and beyond
+--web.max-connections.
 
 No Docker engine is needed (--docker.host points nowhere). Run by ctest; by hand:
 test_web.py --binary build/exporter/evonic-sandbox-exporter [-k name]."""
@@ -308,25 +309,54 @@ class WebTest(unittest.TestCase):
         self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
         self.assertIsNone(e.proc.poll())
 
-    def test_hundred_idle_connections_do_not_block_scrapes(self):
-        e = self.start()
+    def hold_idle_connections(self, e, count):
+        """`count` connections that never finish a request: half silent, half trickling."""
         held = []
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+            if i % 2:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHo")  # trickling: never finishes
+            held.append(s)
+        time.sleep(0.3)  # lets the server accept them all before the scrapes below
+        return held
+
+    def scrape_times(self, e, scrapes, max_time):
+        took = []
+        for _ in range(scrapes):
+            t0 = time.monotonic()
+            out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                  "--max-time", str(max_time), e.base + "/metrics"],
+                                 capture_output=True, text=True)
+            took.append(time.monotonic() - t0)
+            self.assertEqual(out.stdout, "200", out.stderr)
+        return took
+
+    def idle_connections_do_not_block_scrapes(self, count, *extra):
+        e = self.start(None, *extra)
+        held = self.hold_idle_connections(e, count)
         try:
-            for i in range(100):
-                s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
-                if i % 2:
-                    s.sendall(b"GET /metrics HTTP/1.1\r\nHo")  # trickling: never finishes
-                held.append(s)
-            time.sleep(0.3)
-            for _ in range(5):
-                t0 = time.monotonic()
-                out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                                      "--max-time", "5", e.base + "/metrics"],
-                                     capture_output=True, text=True)
-                took = time.monotonic() - t0
-                self.assertEqual(out.stdout, "200", out.stderr)
+            for took in self.scrape_times(e, 5, 5):
                 self.assertLess(took, 1.0)
-                time.sleep(0.2)
+        finally:
+            for s in held:
+                s.close()
+        self.assertIsNone(e.proc.poll())
+
+    def test_idle_connections_below_the_limit_do_not_block_scrapes(self):
+        # --web.max-connections defaults to 32 workers.
+        self.idle_connections_do_not_block_scrapes(24)
+
+    def test_hundred_idle_connections_with_a_raised_limit(self):
+        self.idle_connections_do_not_block_scrapes(100, "--web.max-connections=128")
+
+    def test_connections_beyond_the_limit_wait_and_are_served(self):
+        # 40 connections that never finish hold all 32 workers: a scrape waits in the queue
+        # until the stuck ones reach the 5 s request timeout, then it is served (not refused).
+        e = self.start(None)
+        held = self.hold_idle_connections(e, 40)
+        try:
+            took = self.scrape_times(e, 1, 20)[0]
+            self.assertLess(took, 12.0)
         finally:
             for s in held:
                 s.close()

@@ -1,0 +1,19 @@
+#include "exporter/malloc_policy.h"
+
+#include <malloc.h>
+
+namespace evonic::exporter {
+
+void LimitMallocArenas() { mallopt(M_ARENA_MAX, 1); }
+
+void FreeMemoryReturner::AfterPublish() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (last_.time_since_epoch().count() != 0 && now - last_ < min_gap_) return;
+    last_ = now;
+  }
+  malloc_trim(0);
+}
+
+}  // namespace evonic::exporter
