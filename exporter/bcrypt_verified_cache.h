@@ -10,14 +10,15 @@
 
 namespace evonic::exporter {
 
-/// \brief Remembers successful bcrypt checks for `ttl`, so that Prometheus scraping every few
-/// seconds costs one bcrypt a minute rather than one per scrape (and a wrong-password flood,
-/// which is capped by BcryptGate, cannot lock the scraper out once it is cached).
+/// \brief Remembers successful bcrypt checks until unused for `ttl` (each hit extends it), so
+/// that Prometheus scraping every few seconds costs one bcrypt rather than one per scrape (and a
+/// wrong-password flood, which is capped by BcryptGate, cannot lock the scraper out once it is
+/// cached).
 ///
 /// Entries are keyed by HMAC-SHA256(user NUL password) under a random key made per instance: the
 /// plain password is never stored and the key never leaves the process. Only successes are
-/// stored. At most `capacity` entries; when full, expired ones are dropped, then the oldest.
-/// The class is thread-safe (one mutex around a map lookup).
+/// stored. At most `capacity` entries; when full, expired ones are dropped, then the least recently
+/// used. The class is thread-safe (one mutex around a map lookup).
 class BcryptVerifiedCache {
  public:
   using Clock = std::chrono::steady_clock;

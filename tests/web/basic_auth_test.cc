@@ -106,6 +106,24 @@ TEST(BcryptVerifiedCache, ExpiresAndDistinguishesUserFromPassword) {
   EXPECT_TRUE(cache.Contains("ab", "c", t0));
   EXPECT_FALSE(cache.Contains("a", "bc", t0));
   EXPECT_FALSE(cache.Contains("ab", "c", t0 + std::chrono::seconds(61)));
+}
+
+TEST(BcryptVerifiedCache, ACredentialInUseStaysVerified) {
+  // Many clients share one credential: a fixed expiry would send them all to bcrypt at once.
+  BcryptVerifiedCache cache(std::chrono::seconds(60), 8);
+  auto t0 = BcryptVerifiedCache::Clock::now();
+  cache.Insert("prometheus", "secret", t0);
+  for (int minute = 1; minute <= 10; ++minute) {
+    EXPECT_TRUE(cache.Contains("prometheus", "secret", t0 + std::chrono::seconds(50 * minute)))
+        << minute;
+  }
+  // Unused for longer than the ttl: bcrypt again.
+  EXPECT_FALSE(cache.Contains("prometheus", "secret", t0 + std::chrono::seconds(500 + 61)));
+}
+
+TEST(BcryptVerifiedCache, CapacityDropsTheOldest) {
+  BcryptVerifiedCache cache(std::chrono::seconds(60), 2);
+  auto t0 = BcryptVerifiedCache::Clock::now();
   cache.Insert("u1", "p", t0);
   cache.Insert("u2", "p", t0 + std::chrono::seconds(1));
   cache.Insert("u3", "p", t0 + std::chrono::seconds(2));  // full: the oldest goes
