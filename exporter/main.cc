@@ -186,7 +186,6 @@ int Run(const exporter::Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ::evonic::exporter::LimitMallocArenas();  // before any thread (see malloc_policy.h)
   // Block the shutdown signals before any thread exists so that only sigwait() sees them.
   sigset_t signals;
   sigemptyset(&signals);

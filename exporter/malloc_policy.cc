@@ -4,8 +4,6 @@
 
 namespace evonic::exporter {
 
-void LimitMallocArenas() { mallopt(M_ARENA_MAX, 1); }
-
 void FreeMemoryReturner::AfterPublish() {
   const auto now = std::chrono::steady_clock::now();
   {

@@ -1,19 +1,18 @@
 #pragma once
-// glibc's malloc keeps freed memory for reuse: one arena per thread that allocates (up to 8 per
-// core) and the free pages inside each heap. For a server whose live data is a few MiB, that
-// retained memory is a large part of its RSS: at 100 sandboxes, after /metrics and REST load,
-// malloc_stats() showed 6.6 MB of heap holding 3.0 MB in use. These two settings return it.
+// glibc's malloc keeps freed memory for reuse: the free pages inside each heap stay resident.
+// For a server whose live data is a few MiB, that retained memory is a large part of its RSS: at
+// 100 sandboxes, after /metrics and REST load, malloc_stats() showed 6.6 MB of heap holding
+// 3.0 MB in use; malloc_trim(0) brought RSS from 21.6 to 18.8 MiB.
+//
+// The number of arenas is left at glibc's default on purpose: one shared arena (M_ARENA_MAX=1)
+// lowered the peak at 100 sandboxes by 1.3 MiB, but made the event stream's reader and processor
+// threads share a heap, and 1.2 million replayed events then left RSS 11-22 MiB higher
+// (tests/integration/test_events.py, test_memory_flat) where it stays flat with separate arenas.
 
 #include <chrono>
 #include <mutex>
 
 namespace evonic::exporter {
-
-/// One malloc arena for the whole process (the worker threads would otherwise grow up to 16).
-/// Measured at 100 sandboxes under /metrics and REST load: peak RSS 20.1 MiB with two arenas,
-/// 18.8 MiB with one, requests per second unchanged (the hot paths allocate little: answers
-/// are rendered once per snapshot). Call once at start, before any thread exists.
-void LimitMallocArenas();
 
 /// \brief Returns free heap pages to the kernel (malloc_trim) after a snapshot is published, at
 /// most once per `min_gap` so that event bursts do not trim on every event. Thread-safe.
