@@ -338,6 +338,24 @@ def report(args, rows, micro, machine, date):
                   f"| docker stats / REST pool p50 (p99) | "
                   f"{r['docker_stats_all'] / (r['REST pool']['p50'] / 1000):,.0f}x "
                   f"({r['docker_stats_all'] / (r['REST pool']['p99'] / 1000):,.0f}x) |", ""]
+    lines += [
+        "## Reading the figures", "",
+        "- Latency percentiles come from `benchmarks/http_latency` (every request timed, 10 "
+        "threads with a keep-alive connection each). wrk's own percentiles are printed beside "
+        "them: on 13-250 KB answers wrk sometimes reports a p99 of hundreds of milliseconds "
+        "that its own counts rule out (mean latency x requests exceeds connections x duration), "
+        "while the probe over the same server and seconds sees a handful of requests above "
+        "100 ms in 100,000 (the max column: loopback TCP loss probes show in `nstat` then).",
+        "- Exporter CPU per request is the exporter's CPU time during the wrk run divided by "
+        "wrk's request count; it includes Basic auth (a cached check) and the kernel's share of "
+        "the socket work.",
+        "- RSS includes about 12.7 MiB of shared libraries' file pages (libcurl alone with its "
+        "OpenSSL, GnuTLS and Kerberos dependencies maps 8 MiB once initialised); 'after the "
+        "requests' is read right after the load, before the next publication returns free heap "
+        "pages to the kernel (`exporter/malloc_policy.h`).",
+        "- `docker stats --no-stream` takes about 2 s per call on this engine, for one "
+        "container or all of them; the seed's way makes one call per container, serially, "
+        "so it grows as 2 s x N.", ""]
     if micro:
         lines += ["## Microbenchmarks", "",
                   "Google Benchmark, Release build (`benchmarks/micro_benchmarks.cc`).", "",
