@@ -110,6 +110,20 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
       return std::string();
     };
   };
+  // A whole number in [low, high], handed to `store`; `why` follows the range in the error.
+  auto whole_number = [](long low, long high, const std::string& why,
+                         std::function<void(long)> store) {
+    return [=](const std::string& v) {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < low || n > high) {
+        return "expected a whole number from " + std::to_string(low) + " to " +
+               std::to_string(high) + why;
+      }
+      store(n);
+      return std::string();
+    };
+  };
   using Setter = std::function<std::string(const std::string&)>;
   const std::map<std::string, Setter> setters = {
       {"web.listen-address", text(c.listen_address, false)},
@@ -122,30 +136,16 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, const std::string& 
          return std::string();
        }},
       {"web.max-connections",
-       [&c](const std::string& v) {
-         char* end = nullptr;
-         long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 4 || n > 1024) {
-           return std::string("expected a whole number from 4 to 1024");
-         }
-         c.max_connections = static_cast<int>(n);
-         return std::string();
-       }},
+       whole_number(4, 1024, "", [&c](long n) { c.max_connections = static_cast<int>(n); })},
       {"docker.host", text(c.docker_host, false)},
       {"docker.label-filter", text(c.label_filter, false)},
       {"docker.timeout", duration(c.docker_timeout)},
       {"collect.interval", duration(c.collect_interval)},
-      {"sandbox.max-containers",
-       [&c](const std::string& v) {
-         char* end = nullptr;
-         long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 1 || n > 100) {
-           return std::string("expected a whole number from 1 to 100 (Evonic's allowed range)");
-         }
-         c.max_containers = static_cast<double>(n);
-         c.max_containers_given = true;
-         return std::string();
-       }},
+      {"sandbox.max-containers", whole_number(1, 100, " (Evonic's allowed range)",
+                                              [&c](long n) {
+                                                c.max_containers = static_cast<double>(n);
+                                                c.max_containers_given = true;
+                                              })},
       {"identity.agent-label", text(c.identity.agent_label, true)},
       {"identity.session-label", text(c.identity.session_label, true)},
       {"identity.name-rule",
