@@ -34,7 +34,7 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
 from evonic_root import make_evonic_root  # noqa: E402
-from harness import Exporter, Processes, wait_until  # noqa: E402
+from harness import Exporter, Processes, proc_status, wait_until  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 DOCKER = "/usr/bin/docker"
@@ -55,14 +55,6 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / TICKS
     except OSError:
         return 0.0
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def machine_busy():
@@ -198,7 +190,7 @@ class Bench:
                "exporter_cpu_share": (ex1 - ex0) / window,
                "machine_busy": (mb1[0] - mb0[0]) / (mb1[1] - mb0[1]) * os.cpu_count(),
                "sandbox_cpu": sandbox_cpu,
-               "rss": status_kib(pid, "VmRSS") * 1024,
+               "rss": proc_status(pid, "VmRSS") * 1024,
                "series": sum(1 for s in m.samples if s[0].startswith("evonic_sandbox_")
                              and not s[0].startswith("evonic_sandbox_exporter_"))}
         # Requests: 10 concurrent clients. wrk gives throughput (and so exporter CPU per
@@ -223,9 +215,9 @@ class Bench:
             row[name] = {"p50": probe["p50"], "p99": probe["p99"], "p999": probe["p999"],
                          "max": probe["max"], "rps": rps, "cpu_ms": cpu_ms,
                          "wrk_p50": wrk_p50, "wrk_p99": wrk_p99}
-        row["rss_peak"] = status_kib(pid, "VmHWM") * 1024
-        row["rss_after"] = status_kib(pid, "VmRSS") * 1024
-        row["threads"] = status_kib(pid, "Threads")
+        row["rss_peak"] = proc_status(pid, "VmHWM") * 1024
+        row["rss_after"] = proc_status(pid, "VmRSS") * 1024
+        row["threads"] = proc_status(pid, "Threads")
         self.procs.stop(exporter.proc)
         # The seed's way and docker stats, on the same sandboxes in the same run.
         runs = 3 if n <= 10 else 1 if n <= 50 else 0

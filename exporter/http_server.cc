@@ -88,6 +88,18 @@ std::string ToCivetPorts(const std::string& listen_address) {
   return host + ":" + port;
 }
 
+void SetStoredBody(HttpResponse& r, const HttpRequest& req, std::string_view plain,
+                   std::string_view gzip, std::shared_ptr<const void> keep) {
+  r.headers.emplace_back("Vary", "Accept-Encoding");
+  if (!gzip.empty() && AcceptsGzip(req.Header("accept-encoding"))) {
+    r.headers.emplace_back("Content-Encoding", "gzip");
+    r.body = gzip;
+  } else {
+    r.body = plain;
+  }
+  r.keep = std::move(keep);
+}
+
 bool AcceptsGzip(const std::string& accept_encoding) {
   std::size_t start = 0;
   while (start <= accept_encoding.size()) {

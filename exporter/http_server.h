@@ -148,4 +148,10 @@ std::string ToCivetPorts(const std::string& listen_address);
 /// True when an Accept-Encoding header value admits gzip (q > 0).
 bool AcceptsGzip(const std::string& accept_encoding);
 
+/// Points `r`'s body at a stored answer: `gzip` with Content-Encoding when the request accepts
+/// gzip and `gzip` is not empty, else `plain`; adds Vary: Accept-Encoding. `keep` owns both
+/// texts and stays with the response while it is written.
+void SetStoredBody(HttpResponse& r, const HttpRequest& req, std::string_view plain,
+                   std::string_view gzip, std::shared_ptr<const void> keep);
+
 }  // namespace evonic::exporter

@@ -320,14 +320,8 @@ HttpResponse Serve(const model::Latest<Exposition>& latest, RestAnswerCache& cac
   r.status = stored->plain.status;
   r.content_type = stored->plain.content_type;
   r.headers = stored->plain.headers;
-  r.headers.emplace_back("Vary", "Accept-Encoding");
-  if (!stored->gzip.empty() && AcceptsGzip(req.Header("accept-encoding"))) {
-    r.headers.emplace_back("Content-Encoding", "gzip");
-    r.body = stored->gzip;
-  } else {
-    r.body = stored->plain.Body();
-  }
-  r.keep = stored;  // the stored answer outlives its eviction while it is written
+  // The stored answer outlives its eviction from the cache while it is written.
+  SetStoredBody(r, req, stored->plain.Body(), stored->gzip, stored);
   return r;
 }
 

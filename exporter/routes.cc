@@ -4,22 +4,14 @@ namespace evonic::exporter {
 
 void AddExporterRoutes(const model::Latest<Exposition>& latest, const std::string& telemetry_path,
                        const BuildInfo& build, Routes& routes) {
-  routes[telemetry_path] = {
-      Access::kTelemetry, [&latest](const HttpRequest& req) {
-        std::shared_ptr<const Exposition> e = latest.Get();
-        HttpResponse r;
-        r.content_type = kExpositionContentType;
-        r.headers.emplace_back("Vary", "Accept-Encoding");
-        r.headers.emplace_back("Cache-Control", "no-store");
-        if (!e->gzip.empty() && AcceptsGzip(req.Header("accept-encoding"))) {
-          r.headers.emplace_back("Content-Encoding", "gzip");
-          r.body = e->gzip;
-        } else {
-          r.body = e->text;
-        }
-        r.keep = e;  // the published exposition stays alive while its bytes are written
-        return r;
-      }};
+  routes[telemetry_path] = {Access::kTelemetry, [&latest](const HttpRequest& req) {
+                              std::shared_ptr<const Exposition> e = latest.Get();
+                              HttpResponse r;
+                              r.content_type = kExpositionContentType;
+                              r.headers.emplace_back("Cache-Control", "no-store");
+                              SetStoredBody(r, req, e->text, e->gzip, e);
+                              return r;
+                            }};
   routes["/healthz"] = {Access::kPublic,
                         [](const HttpRequest&) { return HttpResponse::Text(200, "OK\n"); }};
   const std::string landing =

@@ -73,6 +73,19 @@ std::shared_ptr<const model::Snapshot> SnapshotOfGeneration(std::uint64_t g) {
   return s;
 }
 
+// One response's generation-valued figures: "" when they are all one generation, not older than
+// `*last` (which then becomes it); otherwise what is wrong, with `shown` (the response) attached.
+std::string OneGenerationNotOlder(const std::set<double>& values, bool enough, double* last,
+                                  const std::string& shown) {
+  if (values.size() != 1 || !enough) {
+    return "mixed or missing values in one response (" + std::to_string(values.size()) +
+           " distinct):\n" + shown.substr(0, 2000);
+  }
+  if (*values.begin() < *last) return "generation went backwards";
+  *last = *values.begin();
+  return "";
+}
+
 std::size_t Append(char* data, std::size_t size, std::size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
@@ -139,17 +152,8 @@ TEST(SnapshotConsistency, EveryScrapeSeesOneGeneration) {
           values.insert(std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr));
           ++samples;
         }
-        if (values.size() != 1 || samples < 50) {
-          failures[t] = "mixed or missing values in one response (" +
-                        std::to_string(values.size()) + " distinct, " + std::to_string(samples) +
-                        " samples):\n" + body.substr(0, 2000);
-          break;
-        }
-        if (*values.begin() < last_generation) {
-          failures[t] = "generation went backwards";
-          break;
-        }
-        last_generation = *values.begin();
+        failures[t] = OneGenerationNotOlder(values, samples >= 50, &last_generation,
+                                            std::to_string(samples) + " samples:\n" + body);
       }
     });
   }
@@ -211,15 +215,7 @@ TEST(SnapshotConsistency, EveryRestAnswerSeesOneGeneration) {
         std::set<double> values;
         for (const auto& c : body["containers"]) values.insert(c["pids_current"].get<double>());
         if (body.contains("max_containers")) values.insert(body["max_containers"].get<double>());
-        if (values.size() != 1) {
-          failures[t] = "mixed values in one answer: " + body.dump();
-          break;
-        }
-        if (*values.begin() < last) {
-          failures[t] = "generation went backwards";
-          break;
-        }
-        last = *values.begin();
+        failures[t] = OneGenerationNotOlder(values, true, &last, body.dump());
       }
     });
   }

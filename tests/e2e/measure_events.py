@@ -17,14 +17,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from harness import Exporter, Processes, wait_until  # noqa: E402
+from harness import Exporter, Processes, rss_bytes, wait_until  # noqa: E402
 
 DOCKER = "/usr/bin/docker"
-
-
-def rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:"))
 
 
 def main():
@@ -49,7 +44,7 @@ def main():
         wait_until("events followed", lambda: exporter.metrics().get("evonic_sandbox_exporter_events_up") == 1)
         time.sleep(6)  # one collection cycle, so that "before" includes the stats side at rest
         m0 = exporter.metrics()
-        rss0, tracked0 = rss(pid), m0.get("evonic_sandbox_exporter_events_tracked_objects")
+        rss0, tracked0 = rss_bytes(pid), m0.get("evonic_sandbox_exporter_events_tracked_objects")
         agent = f"measure-{secrets.token_hex(2)}"
         calls = {"bash": 0, "python": 0, "failed": 0}
 
@@ -87,7 +82,7 @@ def main():
         m1 = wait_until("all sandboxes counted and freed", settled, timeout=120)
         time.sleep(6)  # and one more collection cycle at rest
         m1 = exporter.metrics()
-        rss1, tracked1 = rss(pid), m1.get("evonic_sandbox_exporter_events_tracked_objects")
+        rss1, tracked1 = rss_bytes(pid), m1.get("evonic_sandbox_exporter_events_tracked_objects")
         runs = {t: m1.get("evonic_sandbox_tool_executions_total", agent_id=agent, tool=t) for t in ("bash", "python")}
         failures = sum(m1.get("evonic_sandbox_tool_failures_total", agent_id=agent, tool=t) for t in ("bash", "python"))
         print(f"sandboxes: {a.sandboxes} x {a.calls} tool calls in {took:.0f} s ({a.parallel} in parallel)")

@@ -17,7 +17,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from harness import Exporter, Processes, temp_dir, unix_request, wait_until  # noqa: E402
+from harness import (Exporter, Processes, rss_bytes, temp_dir, unix_request,  # noqa: E402
+                     wait_until)
 
 ARGS = None
 TOOLS = ("bash", "python", "other")
@@ -52,14 +53,6 @@ def expectations(lines):
             if e["Actor"]["Attributes"].get("exitCode", "0") != "0":
                 a["failures"][tool] += 1
     return out
-
-
-def read_rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class EventsTest(unittest.TestCase):
@@ -266,10 +259,10 @@ class EventsTest(unittest.TestCase):
             return page, self.fake_state()["emitted"] - before
         target = [0]
         warm, _ = run(2000)  # allocator and maps at their working size
-        rss_before = read_rss(pid)
+        rss_before = rss_bytes(pid)
         tracked_before = warm.get("evonic_sandbox_exporter_events_tracked_objects")
         page, emitted = run(n)
-        rss_after = read_rss(pid)
+        rss_after = rss_bytes(pid)
         tracked_after = page.get("evonic_sandbox_exporter_events_tracked_objects")
         print(f"\n{n} sandboxes, {emitted} events: tracked {tracked_before} -> {tracked_after}, "
               f"RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB", file=sys.stderr)

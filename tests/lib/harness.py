@@ -26,6 +26,19 @@ def wait_until(what, condition, timeout=30.0, interval=0.05):
                          (f" (last error: {last_error!r})" if last_error else ""))
 
 
+def proc_status(pid, field):
+    """A number from /proc/PID/status ("VmRSS" and "VmHWM" in KiB, "Threads"); 0 when absent."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def rss_bytes(pid):
+    return proc_status(pid, "VmRSS") * 1024
+
+
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=10):
         super().__init__("localhost", timeout=timeout)
