@@ -10,11 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "collectors/identity.h"
-#include "collectors/sandbox_collector.h"
-#include "collectors/stats_parser.h"
-#include "exporter/exposition.h"
-#include "exporter/rest_api.h"
+#include "collectors/docker/stats_parser.h"
+#include "collectors/identity/identity.h"
+#include "collectors/pipeline/sandbox_collector.h"
+#include "exporter/render/exposition.h"
+#include "exporter/render/rest_api.h"
 
 namespace {
 

@@ -12,7 +12,7 @@ namespace evonic::exporter {
 namespace {
 
 bool KnownResource(const std::string& name) {
-  for (const char* r : kThresholdResources) {
+  for (const char* r : model::kThresholdResources) {
     if (name == r) return true;
   }
   return false;
@@ -44,24 +44,11 @@ bool ReadRatios(const YAML::Node& node, const std::string& where,
 
 }  // namespace
 
-AlertThresholds::AlertThresholds() {
-  for (const char* r : kThresholdResources) defaults_[r] = kBuiltInDefault;
-}
-
-double AlertThresholds::For(const std::string& agent_id, const std::string& resource) const {
-  auto agent = agents_.find(agent_id);
-  if (agent != agents_.end()) {
-    auto v = agent->second.find(resource);
-    if (v != agent->second.end()) return v->second;
-  }
-  auto d = defaults_.find(resource);
-  return d != defaults_.end() ? d->second : kBuiltInDefault;
-}
-
-std::shared_ptr<const AlertThresholds> AlertThresholds::Parse(const std::string& text,
-                                                              const std::string& file,
-                                                              std::string* error) {
-  auto out = std::make_shared<AlertThresholds>();
+std::shared_ptr<const AlertThresholds> ParseAlertThresholds(const std::string& text,
+                                                            const std::string& file,
+                                                            std::string* error) {
+  AlertThresholds::Ratios defaults;
+  std::map<std::string, AlertThresholds::Ratios> agents;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -69,7 +56,8 @@ std::shared_ptr<const AlertThresholds> AlertThresholds::Parse(const std::string&
     *error = file + ": not valid YAML: " + e.what();
     return nullptr;
   }
-  if (root.IsNull()) return out;  // an empty file: built-in defaults
+  if (root.IsNull())
+    return std::make_shared<const AlertThresholds>();  // an empty file: built-in defaults
   if (!root.IsMap()) {
     *error = file + ": expected a map with 'default' and/or 'agents'";
     return nullptr;
@@ -78,7 +66,7 @@ std::shared_ptr<const AlertThresholds> AlertThresholds::Parse(const std::string&
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (key == "default") {
-        if (!ReadRatios(kv.second, file + ": default", out->defaults_, error)) return nullptr;
+        if (!ReadRatios(kv.second, file + ": default", defaults, error)) return nullptr;
       } else if (key == "agents") {
         if (kv.second.IsNull()) continue;
         if (!kv.second.IsMap()) {
@@ -91,7 +79,7 @@ std::shared_ptr<const AlertThresholds> AlertThresholds::Parse(const std::string&
             *error = file + ": agents: an agent id must not be empty";
             return nullptr;
           }
-          if (!ReadRatios(agent.second, file + ": agents." + id, out->agents_[id], error)) {
+          if (!ReadRatios(agent.second, file + ": agents." + id, agents[id], error)) {
             return nullptr;
           }
         }
@@ -104,11 +92,11 @@ std::shared_ptr<const AlertThresholds> AlertThresholds::Parse(const std::string&
     *error = file + ": " + e.what();
     return nullptr;
   }
-  return out;
+  return std::make_shared<const AlertThresholds>(defaults, std::move(agents));
 }
 
-std::shared_ptr<const AlertThresholds> AlertThresholds::Load(const std::string& path,
-                                                             std::string* error) {
+std::shared_ptr<const AlertThresholds> LoadAlertThresholds(const std::string& path,
+                                                           std::string* error) {
   std::ifstream in(path);
   if (!in) {
     *error = path + ": cannot be read";
@@ -116,7 +104,7 @@ std::shared_ptr<const AlertThresholds> AlertThresholds::Load(const std::string& 
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return Parse(text.str(), path, error);
+  return ParseAlertThresholds(text.str(), path, error);
 }
 
 AlertThresholdsStore::AlertThresholdsStore(std::string path,
@@ -132,7 +120,7 @@ std::shared_ptr<const AlertThresholds> AlertThresholdsStore::Current() const {
 bool AlertThresholdsStore::Reload(logging::Logger& log) {
   if (path_.empty()) return false;
   std::string error;
-  auto loaded = AlertThresholds::Load(path_, &error);
+  auto loaded = LoadAlertThresholds(path_, &error);
   if (!loaded) {
     log.Error("thresholds reload failed, keeping the last good thresholds",
               {{"file", path_}, {"err", error}});

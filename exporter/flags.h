@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/identity.h"
+#include "collectors/identity/identity.h"
 #include "logging/logger.h"
 
 namespace evonic::exporter {

@@ -11,24 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collection_loop.h"
-#include "collectors/curl_handles.h"
-#include "collectors/docker_client.h"
-#include "collectors/events_collector.h"
-#include "collectors/identity.h"
-#include "collectors/sandbox_collector.h"
-#include "collectors/snapshot_composer.h"
-#include "evonic/evonic_database.h"
+#include "collectors/docker/curl_handles.h"
+#include "collectors/docker/docker_client.h"
+#include "collectors/evonic/evonic_database.h"
+#include "collectors/identity/identity.h"
+#include "collectors/pipeline/collection_loop.h"
+#include "collectors/pipeline/events_collector.h"
+#include "collectors/pipeline/sandbox_collector.h"
+#include "collectors/pipeline/snapshot_composer.h"
 #include "exporter/alert_thresholds.h"
-#include "exporter/exposition.h"
 #include "exporter/flags.h"
-#include "exporter/http_server.h"
 #include "exporter/malloc_policy.h"
 #include "exporter/process_stats.h"
-#include "exporter/rest_api.h"
+#include "exporter/render/exposition.h"
+#include "exporter/render/rest_api.h"
+#include "exporter/render/session_label.h"
 #include "exporter/routes.h"
-#include "exporter/session_label.h"
-#include "exporter/web_config.h"
+#include "exporter/web/http_server.h"
+#include "exporter/web/web_config.h"
 #include "logging/logger.h"
 #include "model/latest.h"
 
@@ -84,7 +84,7 @@ int Run(const exporter::Config& cfg) {
   // --- alert thresholds: a broken --thresholds.file stops startup before anything listens ---
   std::shared_ptr<const exporter::AlertThresholds> thresholds_initial;
   if (!cfg.thresholds_file.empty()) {
-    thresholds_initial = exporter::AlertThresholds::Load(cfg.thresholds_file, &error);
+    thresholds_initial = exporter::LoadAlertThresholds(cfg.thresholds_file, &error);
     if (!thresholds_initial) {
       log.Error("invalid thresholds file", {{"err", error}});
       return kUsageError;
@@ -122,10 +122,10 @@ int Run(const exporter::Config& cfg) {
   loop_options.pool_max_containers = cfg.max_containers;
   loop_options.pool_max_from_flag = cfg.max_containers_given;
   // Evonic's database, refreshed by the collection thread (its only user) before each cycle.
-  std::unique_ptr<::evonic::evonic::EvonicDatabase> evonic_db;
+  std::unique_ptr<::evonic::collectors::EvonicDatabase> evonic_db;
   if (!cfg.evonic_root.empty()) {
     const char* env_max = std::getenv("SANDBOX_MAX_CONTAINERS");
-    evonic_db = std::make_unique<::evonic::evonic::EvonicDatabase>(
+    evonic_db = std::make_unique<::evonic::collectors::EvonicDatabase>(
         cfg.evonic_root, log,
         env_max != nullptr ? std::optional<std::string>(env_max) : std::nullopt);
     loop_options.evonic = [db = evonic_db.get()] { return db->Refresh(); };

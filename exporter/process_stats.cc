@@ -30,8 +30,8 @@ double Number(const std::string& text) { return std::strtod(text.c_str(), nullpt
 
 }  // namespace
 
-ProcessStats ReadProcessStats(const std::string& procfs) {
-  ProcessStats s;
+model::ProcessStats ReadProcessStats(const std::string& procfs) {
+  model::ProcessStats s;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   std::ifstream stat_file(procfs + "/self/stat");

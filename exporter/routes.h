@@ -5,8 +5,8 @@
 #include <map>
 #include <string>
 
-#include "exporter/exposition.h"
-#include "exporter/http_server.h"
+#include "exporter/render/exposition.h"
+#include "exporter/web/http_server.h"
 #include "model/latest.h"
 
 namespace evonic::exporter {

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/event_stream.h"
-#include "collectors/snapshot_composer.h"
+#include "collectors/pipeline/event_stream.h"
+#include "collectors/pipeline/snapshot_composer.h"
 #include "model/latest.h"
 
 namespace evonic::collectors {

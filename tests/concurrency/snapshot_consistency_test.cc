@@ -17,11 +17,11 @@
 #include <thread>
 #include <vector>
 
-#include "collectors/curl_handles.h"
-#include "exporter/exposition.h"
-#include "exporter/http_server.h"
-#include "exporter/rest_api.h"
+#include "collectors/docker/curl_handles.h"
+#include "exporter/render/exposition.h"
+#include "exporter/render/rest_api.h"
 #include "exporter/routes.h"
+#include "exporter/web/http_server.h"
 #include "logging/logger.h"
 #include "model/latest.h"
 

@@ -1,10 +1,10 @@
 // .env parsing: the forms Evonic's .env files use, and lines that must be ignored.
 
-#include "evonic/dotenv.h"
+#include "collectors/evonic/dotenv.h"
 
 #include <gtest/gtest.h>
 
-namespace evonic::evonic {
+namespace evonic::collectors {
 namespace {
 
 TEST(Dotenv, PlainAssignmentsCommentsAndBlankLines) {
@@ -60,4 +60,4 @@ TEST(Dotenv, IgnoredLinesAndLastValueWins) {
 }
 
 }  // namespace
-}  // namespace evonic::evonic
+}  // namespace evonic::collectors

@@ -1,13 +1,13 @@
 // EvonicDatabase on databases made here with Evonic's schema in WAL mode: what is read, what
 // changes, what is kept when files are missing or corrupt, and what is logged (never a user id).
 
-#include "evonic/evonic_database.h"
+#include "collectors/evonic/evonic_database.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/evonic/test_databases.h"
 
-namespace evonic::evonic {
+namespace evonic::collectors {
 namespace {
 
 using test::CapturedLog;
@@ -261,4 +261,4 @@ TEST_F(EvonicDatabaseTest, AgentIdsThatCannotBeFoldersAreSkipped) {
 }
 
 }  // namespace
-}  // namespace evonic::evonic
+}  // namespace evonic::collectors

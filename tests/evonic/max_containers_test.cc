@@ -1,13 +1,13 @@
 // SANDBOX_MAX_CONTAINERS: the environment wins over .env; values outside 1..100 are ignored,
 // each logged once.
 
-#include "evonic/max_containers.h"
+#include "collectors/evonic/max_containers.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/evonic/test_databases.h"
 
-namespace evonic::evonic {
+namespace evonic::collectors {
 namespace {
 
 using test::CapturedLog;
@@ -73,4 +73,4 @@ TEST(MaxContainers, EmptyEnvironmentCountsAsUnset) {
 }
 
 }  // namespace
-}  // namespace evonic::evonic
+}  // namespace evonic::collectors

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "evonic/evonic_database.h"
+#include "collectors/evonic/evonic_database.h"
 #include "logging/logger.h"
 
 int main(int argc, char** argv) {
@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   }
   evonic::logging::Logger logger(evonic::logging::Level::kInfo, evonic::logging::Format::kLogfmt);
   const char* max_containers = std::getenv("SANDBOX_MAX_CONTAINERS");
-  evonic::evonic::EvonicDatabase database(
+  evonic::collectors::EvonicDatabase database(
       argv[1], logger, max_containers ? std::optional<std::string>(max_containers) : std::nullopt);
   std::string command;
   while (std::cin >> command) {

@@ -1,13 +1,13 @@
 // Resolving container-name session candidates: every rule checked through both MatchSession and
 // SessionIndex, which must agree.
 
-#include "evonic/session_match.h"
+#include "collectors/evonic/session_match.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 
-namespace evonic::evonic {
+namespace evonic::collectors {
 namespace {
 
 std::shared_ptr<const model::EvonicView> ViewWith(
@@ -104,4 +104,4 @@ TEST(SessionMatch, IndexHandlesManySessions) {
 }
 
 }  // namespace
-}  // namespace evonic::evonic
+}  // namespace evonic::collectors

@@ -1,7 +1,7 @@
 // SqliteFile: change detection, no read transaction left open, and never creating -wal/-shm
 // files when that is not safe.
 
-#include "evonic/sqlite_file.h"
+#include "collectors/evonic/sqlite_file.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "tests/evonic/test_databases.h"
 
-namespace evonic::evonic {
+namespace evonic::collectors {
 namespace {
 
 using test::TempDir;
@@ -126,4 +126,4 @@ TEST(SqliteFile, MayCreateSideFiles) {
 }
 
 }  // namespace
-}  // namespace evonic::evonic
+}  // namespace evonic::collectors

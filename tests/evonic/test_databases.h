@@ -13,7 +13,7 @@
 
 #include "logging/logger.h"
 
-namespace evonic::evonic::test {
+namespace evonic::collectors::test {
 
 inline constexpr const char* kAgentsSchema =
     "CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
@@ -147,4 +147,4 @@ class CapturedLog {
   logging::Logger logger_;
 };
 
-}  // namespace evonic::evonic::test
+}  // namespace evonic::collectors::test

@@ -2,7 +2,7 @@
 // a live /metrics page against it.
 #include <cstdio>
 
-#include "exporter/metric_table.h"
+#include "exporter/render/metric_table.h"
 
 int main() {
   for (const auto& def : evonic::exporter::MetricTable()) {

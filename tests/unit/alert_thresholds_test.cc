@@ -10,21 +10,21 @@
 #include <fstream>
 #include <string>
 
-#include "exporter/exposition.h"
+#include "exporter/render/exposition.h"
 
 namespace evonic::exporter {
 namespace {
 
 std::shared_ptr<const AlertThresholds> MustParse(const std::string& text) {
   std::string error;
-  auto t = AlertThresholds::Parse(text, "t.yml", &error);
+  auto t = ParseAlertThresholds(text, "t.yml", &error);
   EXPECT_NE(t, nullptr) << error;
   return t ? t : std::make_shared<const AlertThresholds>();
 }
 
 std::string MustFail(const std::string& text) {
   std::string error;
-  EXPECT_EQ(AlertThresholds::Parse(text, "t.yml", &error), nullptr) << text;
+  EXPECT_EQ(ParseAlertThresholds(text, "t.yml", &error), nullptr) << text;
   EXPECT_NE(error.find("t.yml"), std::string::npos) << error;
   return error;
 }
@@ -89,7 +89,7 @@ TEST(AlertThresholdsStore, ReloadAppliesAGoodFileAndKeepsTheLastGoodOnABrokenOne
   TempFile file;
   file.Write("default:\n  cpu: 0.8\n");
   std::string error;
-  auto initial = AlertThresholds::Load(file.path(), &error);
+  auto initial = LoadAlertThresholds(file.path(), &error);
   ASSERT_NE(initial, nullptr) << error;
   AlertThresholdsStore store(file.path(), initial);
   std::FILE* sink = std::tmpfile();

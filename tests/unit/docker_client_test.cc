@@ -1,6 +1,6 @@
 // DockerEndpoint::Parse and UrlEncode (no engine needed).
 
-#include "collectors/docker_client.h"
+#include "collectors/docker/docker_client.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The REST answers' sizes as the Docker CLI writes them (docker/go-units): the table,
 // case by case, with the arithmetic that leads to each.
-#include "exporter/docker_units.h"
+#include "exporter/render/docker_units.h"
 
 #include <gtest/gtest.h>
 

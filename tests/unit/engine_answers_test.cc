@@ -1,7 +1,7 @@
 // The engine's /version, /containers/json, /containers/{id}/json and error answers, recorded from
 // Docker 20.10 (tests/fixtures/engine-docker20.10).
 
-#include "collectors/engine_answers.h"
+#include "collectors/docker/engine_answers.h"
 
 #include <gtest/gtest.h>
 

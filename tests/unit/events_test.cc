@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/event_ledger.h"
-#include "collectors/event_parser.h"
-#include "collectors/snapshot_composer.h"
-#include "collectors/tool_classifier.h"
+#include "collectors/docker/event_parser.h"
+#include "collectors/pipeline/event_ledger.h"
+#include "collectors/pipeline/snapshot_composer.h"
+#include "collectors/pipeline/tool_classifier.h"
 #include "tests/unit/test_util.h"
 
 namespace evonic::collectors {

@@ -1,7 +1,7 @@
 // Rendering a hand-made Snapshot into the Prometheus text exposition, checked line by line against
 // the metric table.
 
-#include "exporter/exposition.h"
+#include "exporter/render/exposition.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/metric_table.h"
+#include "exporter/render/metric_table.h"
 
 namespace evonic::exporter {
 namespace {

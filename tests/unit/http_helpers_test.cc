@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "exporter/http_server.h"
+#include "exporter/web/http_server.h"
 
 namespace evonic::exporter {
 namespace {

@@ -1,7 +1,7 @@
 // Agent and session ids from container labels and names: today's Evonic naming, the earlier ones
 // expressed as rules, and rule validation.
 
-#include "collectors/identity.h"
+#include "collectors/identity/identity.h"
 
 #include <gtest/gtest.h>
 

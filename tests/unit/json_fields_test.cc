@@ -1,6 +1,6 @@
 // Defensive JSON field reads and RFC 3339 times.
 
-#include "collectors/json_fields.h"
+#include "collectors/docker/json_fields.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The REST shim's answers from a snapshot built by hand: contract keys and types, errors, totals.
-#include "exporter/rest_api.h"
+#include "exporter/render/rest_api.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "exporter/rest_answer_cache.h"
+#include "exporter/render/rest_answer_cache.h"
 
 namespace evonic::exporter {
 namespace {

@@ -1,7 +1,7 @@
 // MakeLabelSetsUnique, and SandboxCollector::Collect against a minimal in-process HTTP server that
 // replays the answers recorded from Docker 20.10.
 
-#include "collectors/sandbox_collector.h"
+#include "collectors/pipeline/sandbox_collector.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "collectors/curl_handles.h"
+#include "collectors/docker/curl_handles.h"
 #include "tests/unit/test_util.h"
 
 namespace evonic::collectors {

@@ -2,7 +2,7 @@
 // and against hostile variants of them. Every expected value is worked out by hand from the numbers
 // in the fixture, copied as literals.
 
-#include "collectors/stats_parser.h"
+#include "collectors/docker/stats_parser.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // Basic authentication: header parsing, the outcomes by reason, the cache, the dummy hash for
 // unknown users and the cap on concurrent bcrypt checks.
 
-#include "exporter/basic_auth.h"
+#include "exporter/web/basic_auth.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 
-#include "exporter/bcrypt_hash.h"
+#include "exporter/web/bcrypt_hash.h"
 #include "tests/web/base64.h"
 
 namespace evonic::exporter {

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "exporter/bcrypt_hash.h"
-#include "exporter/http_server.h"
+#include "exporter/web/bcrypt_hash.h"
+#include "exporter/web/http_server.h"
 #include "tests/web/base64.h"
 #include "tests/web/web_test_client.h"
 

@@ -1,14 +1,14 @@
 // Parsing exporter-toolkit's web config: what is accepted, and that every refusal names the file
 // and the problem.
 
-#include "exporter/web_config.h"
+#include "exporter/web/web_config.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 
-#include "exporter/bcrypt_hash.h"
+#include "exporter/web/bcrypt_hash.h"
 
 namespace evonic::exporter {
 namespace {

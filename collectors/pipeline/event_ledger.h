@@ -1,0 +1,104 @@
+#pragma once
+// The event processor's state: what the engine's event stream said, joined and counted.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "collectors/docker/event_parser.h"
+#include "collectors/identity/identity.h"
+#include "model/events_view.h"
+#include "model/snapshot.h"
+
+namespace evonic::collectors {
+
+/// \brief Turns container events into per-agent and per-sandbox counters.
+///
+/// - Duplicates (same time in ns, container id, action and exec id) are dropped: a reconnect with
+///   `since=<last event time>` replays them (`since` is inclusive). Events older than every key
+///   still remembered are duplicates too.
+/// - exec_create/exec_start are joined to exec_die by exec id; an execution is counted when it
+///   ends (runs, failures for exit code != 0, duration exec_start -> exec_die).
+/// - Exec state is freed at exec_die, a sandbox's state (and its execs whose start failed, which
+///   never get an exec_die) at destroy. tracked_objects() counts both.
+/// - After a reconnect, the replay must contain the last event seen before the break; when it
+///   does not (the engine's 256-event buffer rolled past it, or the engine restarted), events may
+///   have been lost: lost_total goes up and the next stats cycle's cross-check repairs the state.
+/// - Agents exist (at 0) from their first sighting for the life of the object.
+/// - A cross-check against a stats cycle that listed a sandbox destroyed since is no
+///   disagreement: such a sandbox is neither adopted nor counted.
+/// Not thread-safe: the event processor thread owns it.
+class EventLedger {
+ public:
+  explicit EventLedger(IdentityResolver identity);
+
+  struct Effect {
+    bool duplicate = false;
+    bool started = false;    // a sandbox started: show it now
+    bool destroyed = false;  // a sandbox is gone: remove its series now
+  };
+  Effect Apply(const EngineEvent& event);
+
+  /// A new connection: its replay is checked for the last event seen before (if any).
+  void OnConnected(bool first);
+  /// The replay of the current connection is over (a deadline after connecting).
+  void OnReplayOver();
+  /// Still waiting for the replay to bring back the last event seen before the break.
+  bool ReplayPending() const { return expected_in_replay_.has_value(); }
+
+  /// Compares a stats cycle's live sandboxes with what the events said and repairs the state:
+  /// sandboxes the events missed are adopted, sandboxes the events still think live are freed.
+  /// Only sandboxes whose start is safely before the cycle (1 s) and after `stream_since_seconds`
+  /// (when the stream began to cover the engine) count as disagreements. Returns the ids freed.
+  std::vector<std::string> CrossCheck(const model::Snapshot& stats, double stream_since_seconds);
+
+  /// An agent seen elsewhere (a sandbox, Evonic's database): its counters exist from now on.
+  void NoteAgent(const std::string& agent_id);
+
+  std::int64_t last_time_nano() const { return last_time_nano_; }
+  std::size_t tracked_objects() const;
+  model::EventsStatus& status() { return status_; }
+
+  /// An immutable copy of the counters and status.
+  std::shared_ptr<const model::EventsView> View() const;
+
+ private:
+  using Key = std::tuple<std::int64_t, std::string, std::string, std::string>;
+  struct Exec {
+    model::Tool tool = model::Tool::kOther;
+    std::int64_t start_nano = 0;  // 0 until exec_start
+  };
+  struct Box {
+    std::string agent_id;
+    bool running = false;
+    std::int64_t seen_nano = 0;  // first event (or adoption) time
+    model::SessionEventCounters counters;
+    std::map<std::string, Exec> execs;  // by exec id
+  };
+
+  bool Remember(const EngineEvent& event);  // false: a duplicate
+  Box& Ensure(const EngineEvent& event);
+  void CountRun(Box& box, model::Tool tool, bool failed, double seconds);
+
+  IdentityResolver identity_;
+  std::map<std::string, model::AgentEventCounters> agents_;
+  std::map<std::string, Box> boxes_;  // by container id
+  // Destroyed sandboxes (id -> destroy time), so that a stats cycle that listed one just before
+  // its destroy does not bring it back; forgotten once a cycle started well after the destroy.
+  std::map<std::string, std::int64_t> destroyed_;
+  std::set<Key> recent_;  // dedup window
+  std::deque<Key> recent_order_;
+  std::int64_t floor_nano_ = 0;  // events at or before this time are older than the window
+  std::int64_t last_time_nano_ = 0;
+  std::optional<Key> last_key_;
+  std::optional<Key> expected_in_replay_;
+  model::EventsStatus status_;
+};
+
+}  // namespace evonic::collectors

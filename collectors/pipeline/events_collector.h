@@ -1,0 +1,73 @@
+#pragma once
+// The events side of collection: follows the engine's event stream (EventStream's reader thread)
+// and processes it on a second thread into counters and snapshot updates.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "collectors/docker/docker_client.h"
+#include "collectors/identity/identity.h"
+#include "collectors/pipeline/event_ledger.h"
+#include "collectors/pipeline/event_stream.h"
+#include "collectors/pipeline/snapshot_composer.h"
+#include "logging/logger.h"
+
+namespace evonic::collectors {
+
+/// \brief Owns the reader (EventStream) and the processor thread.
+///
+/// The processor alone owns an EventLedger: it parses lines, drops duplicates, joins execs,
+/// inspects sandboxes at `start` (on its own connection) and hands EventsUpdates to `sink`:
+/// for a destroy or a start as soon as the queue is drained (in a burst: every
+/// `publish_interval`), else at most every `publish_interval`. CrossCheck() queues
+/// a stats snapshot for comparison and never blocks (the stats collector hands each cycle's
+/// snapshot to it). Problems (malformed lines, the stream breaking) are logged once, not per
+/// line. Start()/Stop() are for the owning thread; the other methods are thread-safe.
+class EventsCollector {
+ public:
+  struct Options {
+    EventStream::Options stream;
+    std::size_t queue_capacity = 1u << 18;  // lines waiting for the processor
+    std::chrono::milliseconds publish_interval{200};
+    std::chrono::milliseconds replay_window{1000};  // after connecting: the `since` replay
+  };
+  using Sink = std::function<void(const EventsUpdate&)>;
+  using EarlyCycle = std::function<void()>;
+
+  EventsCollector(Options options, IdentityResolver identity, logging::Logger& log, Sink sink,
+                  EarlyCycle early_cycle);
+  ~EventsCollector();
+  EventsCollector(const EventsCollector&) = delete;
+  EventsCollector& operator=(const EventsCollector&) = delete;
+
+  void Start();
+  void Stop();
+  void CrossCheck(std::shared_ptr<const model::Snapshot> stats);
+
+ private:
+  void Process();
+  void HandleLine(const std::string& line, EventsUpdate& update, bool& urgent);
+  void Publish(EventsUpdate& update);
+  std::optional<model::Sandbox> InspectStarted(const EngineEvent& event);
+
+  Options options_;
+  IdentityResolver identity_;
+  logging::Logger& log_;
+  Sink sink_;
+  EarlyCycle early_cycle_;
+  DockerClient client_;
+  StreamQueue queue_;
+  EventLedger ledger_;
+  std::atomic<std::int64_t> last_time_nano_{0};
+  EventStream stream_;
+  std::thread processor_;
+  std::string api_path_prefix_;                        // "/v1.41", learnt when inspecting
+  std::map<std::string, EngineEvent> pending_starts_;  // started since the last publication
+};
+
+}  // namespace evonic::collectors

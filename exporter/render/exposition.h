@@ -1,0 +1,45 @@
+#pragma once
+// Turns a Snapshot into the Prometheus text exposition, once per snapshot, and keeps it with the
+// snapshot so that every scrape of that snapshot is served the same bytes without re-rendering.
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exporter/render/metric_table.h"
+#include "model/snapshot.h"
+
+namespace evonic::exporter {
+
+/// A published snapshot with its rendered exposition (plain and gzip). Immutable.
+struct Exposition {
+  std::shared_ptr<const model::Snapshot> snapshot;
+  std::string text;
+  std::string gzip;
+};
+
+/// \brief A prometheus::Collectable over one fixed RenderInput, built from MetricTable().
+/// Families without samples are left out; no sample carries a timestamp. Collect() is const and
+/// reads only immutable data: thread-safe.
+class SnapshotCollectable : public prometheus::Collectable {
+ public:
+  explicit SnapshotCollectable(const RenderInput& input) : input_(input) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const RenderInput& input_;
+};
+
+/// Renders the snapshot (with process figures read now) into text and gzip.
+std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
+                                         const ProcessStats& process, const BuildInfo& build,
+                                         const SessionLabeler& labeler = SessionLabeler(),
+                                         const AlertThresholds* thresholds = nullptr);
+
+/// gzip (RFC 1952) of `data`. Empty on the (memory) failure of zlib.
+std::string Gzip(const std::string& data);
+
+}  // namespace evonic::exporter
