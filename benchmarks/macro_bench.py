@@ -344,7 +344,7 @@ def report(args, rows, micro, machine, date):
         "- RSS includes about 12.7 MiB of shared libraries' file pages (libcurl alone with its "
         "OpenSSL, GnuTLS and Kerberos dependencies maps 8 MiB once initialised); 'after the "
         "requests' is read right after the load, before the next publication returns free heap "
-        "pages to the kernel (`exporter/malloc_policy.h`).",
+        "pages to the kernel (`collectors/pipeline/memory_returner.h`).",
         "- `docker stats --no-stream` takes about 2 s per call on this engine, for one "
         "container or all of them; the seed's way makes one call per container, serially, "
         "so it grows as 2 s x N.", ""]

@@ -14,7 +14,7 @@ constexpr double kCrossCheckSlackSeconds = 1.0;
 constexpr double kNano = 1e9;
 }  // namespace
 
-EventLedger::EventLedger(IdentityResolver identity) : identity_(std::move(identity)) {}
+EventLedger::EventLedger(AgentOf agent_of) : agent_of_(std::move(agent_of)) {}
 
 bool EventLedger::Remember(const EngineEvent& e) {
   Key key{e.time_nano, e.container_id, e.action, e.exec_id};
@@ -40,7 +40,7 @@ EventLedger::Box& EventLedger::Ensure(const EngineEvent& e) {
   auto it = boxes_.find(e.container_id);
   if (it == boxes_.end()) {
     Box box;
-    box.agent_id = identity_.Resolve(e.container_name, e.labels).agent_id;
+    box.agent_id = agent_of_(e.container_name, e.labels);
     box.seen_nano = e.time_nano;
     // Known only from an exec or oom event: the sandbox runs.
     box.running = e.kind != EventKind::kCreate;
@@ -114,9 +114,8 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
     }
     case EventKind::kDestroy: {
       auto box = boxes_.find(e.container_id);
-      std::string agent = box != boxes_.end()
-                              ? box->second.agent_id
-                              : identity_.Resolve(e.container_name, e.labels).agent_id;
+      std::string agent =
+          box != boxes_.end() ? box->second.agent_id : agent_of_(e.container_name, e.labels);
       ++agents_[agent].destroyed;
       if (box != boxes_.end()) boxes_.erase(box);  // its execs (even never started) go with it
       destroyed_[e.container_id] = e.time_nano;
@@ -141,9 +140,6 @@ void EventLedger::OnReplayOver() {
 std::vector<std::string> EventLedger::CrossCheck(const model::Snapshot& stats,
                                                  double stream_since_seconds) {
   std::vector<std::string> freed;
-  if (stats.evonic) {
-    for (const auto& [agent, unused] : stats.evonic->agents) agents_[agent];
-  }
   if (!stats.status.docker_up) return freed;
   const double cycle_start = stats.status.collect_start_timestamp_seconds;
   const auto cycle_start_nano = static_cast<std::int64_t>(cycle_start * kNano);
@@ -156,10 +152,9 @@ std::vector<std::string> EventLedger::CrossCheck(const model::Snapshot& stats,
   std::set<std::string> listed;
   for (const model::Sandbox& s : stats.sandboxes) {
     listed.insert(s.container_id);
-    agents_[s.agent_id];
     auto it = boxes_.find(s.container_id);
     if (it != boxes_.end()) {
-      it->second.agent_id = s.agent_id;  // the database's answer wins over the name rule
+      it->second.agent_id = s.agent_id;  // the builder's latest answer (the database may be newer)
       it->second.running = true;
       continue;
     }
@@ -188,8 +183,6 @@ std::vector<std::string> EventLedger::CrossCheck(const model::Snapshot& stats,
   }
   return freed;
 }
-
-void EventLedger::NoteAgent(const std::string& agent_id) { agents_[agent_id]; }
 
 std::size_t EventLedger::tracked_objects() const {
   std::size_t n = boxes_.size();

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,7 +13,6 @@
 #include <vector>
 
 #include "collectors/docker/event_parser.h"
-#include "collectors/identity/identity.h"
 #include "model/events_view.h"
 #include "model/snapshot.h"
 
@@ -30,13 +30,19 @@ namespace evonic::collectors {
 /// - After a reconnect, the replay must contain the last event seen before the break; when it
 ///   does not (the engine's 256-event buffer rolled past it, or the engine restarted), events may
 ///   have been lost: lost_total goes up and the next stats cycle's cross-check repairs the state.
-/// - Agents exist (at 0) from their first sighting for the life of the object.
+/// - A sandbox's agent is the one `agent_of` (the SandboxBuilder, which also names the agents of
+///   the stats) gives at its first event; a cross-check adopts the stats' answer from then on.
+/// - Agents exist (at 0) from their first event for the life of the object (agents seen only in
+///   stats or the database are the composer's to add).
 /// - A cross-check against a stats cycle that listed a sandbox destroyed since is no
 ///   disagreement: such a sandbox is neither adopted nor counted.
 /// Not thread-safe: the event processor thread owns it.
 class EventLedger {
  public:
-  explicit EventLedger(IdentityResolver identity);
+  /// The agent of a container, from its name and labels.
+  using AgentOf = std::function<std::string(const std::string& container_name,
+                                            const std::map<std::string, std::string>& labels)>;
+  explicit EventLedger(AgentOf agent_of);
 
   struct Effect {
     bool duplicate = false;
@@ -57,9 +63,6 @@ class EventLedger {
   /// Only sandboxes whose start is safely before the cycle (1 s) and after `stream_since_seconds`
   /// (when the stream began to cover the engine) count as disagreements. Returns the ids freed.
   std::vector<std::string> CrossCheck(const model::Snapshot& stats, double stream_since_seconds);
-
-  /// An agent seen elsewhere (a sandbox, Evonic's database): its counters exist from now on.
-  void NoteAgent(const std::string& agent_id);
 
   std::int64_t last_time_nano() const { return last_time_nano_; }
   std::size_t tracked_objects() const;
@@ -86,7 +89,7 @@ class EventLedger {
   Box& Ensure(const EngineEvent& event);
   void CountRun(Box& box, model::Tool tool, bool failed, double seconds);
 
-  IdentityResolver identity_;
+  AgentOf agent_of_;
   std::map<std::string, model::AgentEventCounters> agents_;
   std::map<std::string, Box> boxes_;  // by container id
   // Destroyed sandboxes (id -> destroy time), so that a stats cycle that listed one just before

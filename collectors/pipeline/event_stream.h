@@ -1,5 +1,5 @@
 #pragma once
-// Following the engine's GET /events: a reader thread that only reads and queues.
+// Following the engine's event stream: a reader thread that only reads and queues.
 
 #include <atomic>
 #include <chrono>
@@ -13,7 +13,9 @@
 #include <string>
 #include <thread>
 
-#include "collectors/docker/docker_client.h"
+#include "collectors/docker/engine_api.h"
+#include "collectors/pipeline/worker_thread.h"
+#include "model/clock.h"
 #include "model/snapshot.h"
 
 namespace evonic::collectors {
@@ -55,49 +57,36 @@ class StreamQueue {
   std::atomic<std::uint64_t> dropped_{0};
 };
 
-/// \brief Reads GET /vX.Y/events (filtered to containers with the sandbox label) on its own
-/// connection and thread, and queues each complete line. It never parses or waits on anything
+/// \brief Follows the engine's event stream (EngineApi::FollowEvents, containers with the sandbox
+/// label) on its own thread and queues each complete line. It never parses or waits on anything
 /// but the engine, so the engine never drops it as a slow reader.
 ///
-/// A quiet engine sends nothing (no keep-alive): the reader then just waits, with no read
-/// timeout (TCP keep-alive probes find a dead peer). When the stream ends or breaks (a partial
-/// last line is discarded) it queues kDisconnected, waits a capped exponential backoff and
-/// reconnects with `since=` the time `since_nano()` gives (the processor's last event). Start()
-/// and Stop() are for the owning thread; Stop() aborts the transfer and joins.
+/// A quiet engine sends nothing (no keep-alive): the reader then just waits. When the stream ends
+/// or breaks it queues kDisconnected, waits a capped exponential backoff and reconnects with
+/// `since=` the time `since_nano()` gives (the processor's last event; 0: when this object was
+/// made). Start() and Stop() are for the owning thread; Stop() aborts the transfer and joins.
 class EventStream {
  public:
   struct Options {
-    DockerClient::Options client;  // endpoint and connect timeout
     std::string label_filter = "evonic.managed=1";
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{10000};
-    std::size_t max_line_bytes = 1u << 20;
   };
-  /// `since_nano` gives the resume point (0: the stream's start time).
-  EventStream(Options options, StreamQueue& queue, std::function<std::int64_t()> since_nano);
-  ~EventStream();
-  EventStream(const EventStream&) = delete;
-  EventStream& operator=(const EventStream&) = delete;
+  EventStream(EngineApi& engine, Options options, StreamQueue& queue,
+              std::function<std::int64_t()> since_nano, const model::Clock& clock);
 
   void Start();
   void Stop();
 
  private:
   void Run();
-  /// One connection: true when it reached HTTP 200.
-  bool Follow(const std::string& path, std::string* why);
 
+  EngineApi& engine_;
   Options options_;
   StreamQueue& queue_;
   std::function<std::int64_t()> since_nano_;
   const std::int64_t started_nano_;
-  std::atomic<bool> stopping_{false};
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::thread thread_;
+  WorkerThread worker_;
 };
-
-/// "<seconds>.<9 digits>" as the engine's `since` takes it.
-std::string SinceParameter(std::int64_t time_nano);
 
 }  // namespace evonic::collectors

@@ -1,38 +1,27 @@
 #include "collectors/pipeline/sandbox_collector.h"
 
-#include <algorithm>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
+
+#include "collectors/docker/docker_engine.h"
 
 namespace evonic::collectors {
 
 namespace {
 constexpr long kNotFound = 404;
-constexpr long kBadRequest = 400;
-
-std::string Describe(const HttpAnswer& a) {
-  if (!a.transport_error.empty()) return a.transport_error;
-  return "HTTP " + std::to_string(a.status) + ": " + EngineErrorMessage(a.body);
-}
 
 std::string ShortId(const std::string& id) { return id.substr(0, 12); }
 }  // namespace
 
-SandboxCollector::SandboxCollector(const DockerClient& client, IdentityResolver identity,
-                                   Options options, logging::Logger& log)
-    : client_(client), identity_(std::move(identity)), options_(std::move(options)), log_(log) {}
-
-std::string SandboxCollector::ApiPath(const std::string& path) const {
-  return "/v" + api_->ToString() + path;
-}
+SandboxCollector::SandboxCollector(EngineApi& engine, SandboxBuilder& builder, Options options,
+                                   logging::Logger& log)
+    : engine_(engine), builder_(builder), options_(std::move(options)), log_(log) {}
 
 void SandboxCollector::ReportEngine(bool up, const std::string& why) {
   if (up) {
     if (!engine_up_logged_) {
       log_.Info(engine_down_logged_ ? "docker engine is back" : "docker engine reachable",
-                {{"docker_host", client_.options().endpoint.text},
-                 {"api_version", api_ ? api_->ToString() : ""}});
+                {{"docker_host", engine_.Where()}, {"api_version", api_version_}});
     }
     engine_up_logged_ = true;
     engine_down_logged_ = false;
@@ -43,7 +32,7 @@ void SandboxCollector::ReportEngine(bool up, const std::string& why) {
   // is the same, so the details go to debug.
   if (!engine_down_logged_) {
     log_.Error("docker engine unreachable; serving exporter metrics only until it answers",
-               {{"docker_host", client_.options().endpoint.text}, {"err", why}});
+               {{"docker_host", engine_.Where()}, {"err", why}});
   } else if (why != engine_error_) {
     log_.Debug("docker engine still unreachable", {{"err", why}});
   }
@@ -64,48 +53,23 @@ void SandboxCollector::ReportContainer(Known& known, const ContainerRef& ref,
   known.last_error = error;
 }
 
-bool SandboxCollector::EnsureApiVersion(CycleResult& result) {
-  if (api_) return true;
-  HttpAnswer a = client_.Get("/version");
-  if (!a.Ok()) {
-    ++result.errors;
-    ReportEngine(false, "GET /version: " + Describe(a));
-    return false;
-  }
-  auto parsed = ParseVersion(a.body);
-  if (!parsed.value) {
-    ++result.errors;
-    ReportEngine(false, "GET /version: " + parsed.error);
-    return false;
-  }
-  api_ = NegotiateApiVersion(*parsed.value);
-  log_.Debug("negotiated engine API version", {{"api_version", api_->ToString()},
-                                               {"engine_api_version", parsed.value->api.ToString()},
-                                               {"engine_version", parsed.value->engine_version}});
-  return true;
-}
-
-CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> evonic) {
-  if (!evonic) {
-    sessions_.reset();
-  } else if (!sessions_ || &sessions_->view() != evonic.get()) {
-    sessions_.emplace(evonic);  // a new view: index its sessions once
-  }
+CycleResult SandboxCollector::Collect() {
   CycleResult result;
-  if (!EnsureApiVersion(result)) {
+  std::string why;
+  std::optional<ApiVersion> version = engine_.Version(&why);
+  if (!version) {
+    ++result.errors;
+    ReportEngine(false, why);
     known_.clear();
     return result;
   }
-  result.api_version = api_->ToString();
+  result.api_version = api_version_ = version->ToString();
 
   // 1. Which sandboxes are live.
-  const std::string filters = R"({"label":[)" + nlohmann::json(options_.label_filter).dump() + "]}";
-  HttpAnswer list_answer = client_.Get(ApiPath("/containers/json?filters=" + UrlEncode(filters)));
+  HttpAnswer list_answer = engine_.ListContainers(options_.label_filter);
   if (!list_answer.Ok()) {
     ++result.errors;
-    // A refused version (engine upgraded underneath us) or a lost engine: negotiate again.
-    if (list_answer.status == kBadRequest || !list_answer.transport_error.empty()) api_.reset();
-    ReportEngine(false, "GET /containers/json: " + Describe(list_answer));
+    ReportEngine(false, "GET /containers/json: " + DescribeAnswer(list_answer));
     return result;
   }
   auto list = ParseContainerList(list_answer.body);
@@ -126,15 +90,15 @@ CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> e
 
   // 2. Inspect what is new, all at once.
   std::vector<const ContainerRef*> to_inspect;
-  std::vector<std::string> inspect_paths;
+  std::vector<std::string> inspect_ids;
   for (const ContainerRef& ref : *list.value) {
     if (!known_[ref.id].details) {
       to_inspect.push_back(&ref);
-      inspect_paths.push_back(ApiPath("/containers/" + ref.id + "/json"));
+      inspect_ids.push_back(ref.id);
     }
   }
   std::set<std::string> gone;
-  std::vector<HttpAnswer> inspected = client_.GetAll(inspect_paths);
+  std::vector<HttpAnswer> inspected = engine_.InspectAll(inspect_ids);
   for (std::size_t i = 0; i < inspected.size(); ++i) {
     const ContainerRef& ref = *to_inspect[i];
     if (inspected[i].status == kNotFound) {
@@ -143,7 +107,7 @@ CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> e
     }
     if (!inspected[i].Ok()) {
       ++result.errors;
-      ReportContainer(known_[ref.id], ref, "inspect: " + Describe(inspected[i]));
+      ReportContainer(known_[ref.id], ref, "inspect: " + DescribeAnswer(inspected[i]));
       continue;  // retried next cycle
     }
     auto details = ParseInspect(inspected[i].body);
@@ -157,15 +121,13 @@ CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> e
 
   // 3. Stats of every live sandbox, concurrently: a cycle costs about one stats call.
   std::vector<const ContainerRef*> sampled;
-  std::vector<std::string> stats_paths;
-  const std::string stats_query =
-      *api_ < kOneShotApiVersion ? "?stream=false" : "?stream=false&one-shot=true";
+  std::vector<std::string> stats_ids;
   for (const ContainerRef& ref : *list.value) {
     if (gone.count(ref.id)) continue;
     sampled.push_back(&ref);
-    stats_paths.push_back(ApiPath("/containers/" + ref.id + "/stats" + stats_query));
+    stats_ids.push_back(ref.id);
   }
-  std::vector<HttpAnswer> stats = client_.GetAll(stats_paths);
+  std::vector<HttpAnswer> stats = engine_.StatsAll(stats_ids);
 
   for (std::size_t i = 0; i < stats.size(); ++i) {
     const ContainerRef& ref = *sampled[i];
@@ -174,35 +136,12 @@ CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> e
       continue;
     }
     Known& known = known_[ref.id];
-    model::Sandbox s;
-    s.container_id = ref.id;
-    s.container_name = ref.name;
-    Identity id = identity_.Resolve(ref.name, ref.labels);
-    s.agent_id = id.agent_id;
-    s.session_id = id.session_id;
-    s.identity_matched = id.matched;
-    if (sessions_) {
-      // Evonic's database is the authority: the session row the name points to, and its agent.
-      if (auto row = sessions_->Match(id.session_id)) {
-        s.session_id = row->id;
-        s.agent_id = row->agent_id;
-        s.identity_matched = true;
-        s.in_evonic_db = true;
-      } else {
-        ++result.not_in_evonic_db;
-      }
-    }
+    model::Sandbox s = builder_.Build(ref, known.details ? &*known.details : nullptr);
+    if (builder_.has_database() && !s.in_evonic_db) ++result.not_in_evonic_db;
     if (!s.identity_matched) ++result.unmatched;
-    s.image = ref.image;
-    if (known.details) {
-      if (!known.details->image.empty()) s.image = known.details->image;
-      s.network_mode = known.details->network_mode;
-      s.limits = known.details->limits;
-      s.start_time_seconds = known.details->start_time_seconds;
-    }
     std::string error;
     if (!stats[i].Ok()) {
-      error = "stats: " + Describe(stats[i]);
+      error = "stats: " + DescribeAnswer(stats[i]);
     } else {
       StatsParseResult parsed = ParseStats(stats[i].body);
       if (!parsed.reading) {
@@ -220,23 +159,6 @@ CycleResult SandboxCollector::Collect(std::shared_ptr<const model::EvonicView> e
   }
   MakeLabelSetsUnique(result.sandboxes);
   return result;
-}
-
-void MakeLabelSetsUnique(std::vector<model::Sandbox>& sandboxes) {
-  auto key = [](const model::Sandbox& s) {
-    return std::tie(s.agent_id, s.session_id, s.container_id);
-  };
-  std::sort(sandboxes.begin(), sandboxes.end(),
-            [&](const model::Sandbox& a, const model::Sandbox& b) { return key(a) < key(b); });
-  std::set<std::pair<std::string, std::string>> seen;
-  for (model::Sandbox& s : sandboxes) {
-    if (!seen.emplace(s.agent_id, s.session_id).second) {
-      s.session_id += "@" + ShortId(s.container_id);
-      seen.emplace(s.agent_id, s.session_id);
-    }
-  }
-  std::sort(sandboxes.begin(), sandboxes.end(),
-            [&](const model::Sandbox& a, const model::Sandbox& b) { return key(a) < key(b); });
 }
 
 }  // namespace evonic::collectors

@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "collectors/docker/docker_client.h"
 #include "collectors/docker/engine_answers.h"
+#include "collectors/docker/engine_api.h"
 #include "collectors/docker/stats_parser.h"
-#include "collectors/evonic/session_match.h"
-#include "collectors/identity/identity.h"
+#include "collectors/identity/sandbox_builder.h"
 #include "logging/logger.h"
 #include "model/snapshot.h"
 
@@ -31,21 +30,20 @@ struct CycleResult {
 /// \brief Reads every sandbox's state from the engine.
 ///
 /// Keeps, between cycles, each container's inspect details (fetched once per container, freed
-/// when it goes) and its previous stats reading (for CPU % from one-shot answers). Problems are
-/// logged once when they start and once when they end, never once per cycle. Not thread-safe:
-/// one collection thread owns an instance.
+/// when it goes) and its previous stats reading (for CPU % from one-shot answers). Identities come
+/// from the SandboxBuilder. Problems are logged once when they start and once when they end, never
+/// once per cycle. Not thread-safe: one collection thread owns an instance.
 class SandboxCollector {
  public:
   struct Options {
     std::string label_filter = "evonic.managed=1";
   };
 
-  SandboxCollector(const DockerClient& client, IdentityResolver identity, Options options,
+  SandboxCollector(EngineApi& engine, SandboxBuilder& builder, Options options,
                    logging::Logger& log);
 
-  /// One cycle. With `evonic` (Evonic's database), a sandbox's session is the database's row that
-  /// its name or labels point to (by prefix for truncated names), and its agent that row's.
-  CycleResult Collect(std::shared_ptr<const model::EvonicView> evonic = nullptr);
+  /// One cycle.
+  CycleResult Collect();
 
  private:
   struct Known {
@@ -54,26 +52,18 @@ class SandboxCollector {
     std::string last_error;  // logged once; cleared (and logged) when the container recovers
   };
 
-  bool EnsureApiVersion(CycleResult& result);
   void ReportEngine(bool up, const std::string& why);
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
-  std::string ApiPath(const std::string& path) const;
 
-  const DockerClient& client_;
-  IdentityResolver identity_;
+  EngineApi& engine_;
+  SandboxBuilder& builder_;
   Options options_;
   logging::Logger& log_;
-  std::optional<ApiVersion> api_;
   bool engine_up_logged_ = false;
   bool engine_down_logged_ = false;
   std::string engine_error_;
-  std::map<std::string, Known> known_;    // by container id
-  std::optional<SessionIndex> sessions_;  // over the last view seen; rebuilt when it changes
+  std::string api_version_;             // the last one negotiated, for the log line
+  std::map<std::string, Known> known_;  // by container id
 };
-
-/// Makes every (agent_id, session_id) pair unique by suffixing later duplicates with their short
-/// container id, so the exposition never has two series with one label set. Sorts by
-/// (agent_id, session_id, container_id).
-void MakeLabelSetsUnique(std::vector<model::Sandbox>& sandboxes);
 
 }  // namespace evonic::collectors

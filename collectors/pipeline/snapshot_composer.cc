@@ -1,20 +1,14 @@
 #include "collectors/pipeline/snapshot_composer.h"
 
-#include <chrono>
 #include <utility>
 
-#include "collectors/pipeline/sandbox_collector.h"
+#include "collectors/identity/sandbox_builder.h"
 
 namespace evonic::collectors {
 
-namespace {
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
-
-SnapshotComposer::SnapshotComposer(std::shared_ptr<const model::Snapshot> initial, Sink sink)
-    : stats_(std::move(initial)), sink_(std::move(sink)) {}
+SnapshotComposer::SnapshotComposer(std::shared_ptr<const model::Snapshot> initial,
+                                   const model::Clock& clock, Sink sink)
+    : clock_(clock), stats_(std::move(initial)), sink_(std::move(sink)) {}
 
 void SnapshotComposer::OnStats(std::shared_ptr<const model::Snapshot> stats) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -35,7 +29,7 @@ void SnapshotComposer::OnStats(std::shared_ptr<const model::Snapshot> stats) {
     }
   }
   stats_ = std::move(stats);
-  PublishLocked();
+  PublishLocked(Cause::kStats);
 }
 
 void SnapshotComposer::OnEvents(const EventsUpdate& update) {
@@ -49,12 +43,12 @@ void SnapshotComposer::OnEvents(const EventsUpdate& update) {
   for (const model::Sandbox& s : update.started) {
     if (destroyed_.count(s.container_id)) continue;
     started_[s.container_id] = s;
-    started_at_[s.container_id] = NowSeconds();
+    started_at_[s.container_id] = clock_.NowSeconds();
   }
-  PublishLocked();
+  PublishLocked(Cause::kEvents);
 }
 
-void SnapshotComposer::PublishLocked() {
+void SnapshotComposer::PublishLocked(Cause cause) {
   auto next = std::make_shared<model::Snapshot>(*stats_);
   next->generation = ++generation_;
   next->events = events_;
@@ -76,9 +70,21 @@ void SnapshotComposer::PublishLocked() {
     next->sandboxes = std::move(kept);
   }
   if (added) MakeLabelSetsUnique(next->sandboxes);
+  // Agents seen with a sandbox, for the life of the process; a new set only when one is added.
+  std::shared_ptr<std::set<std::string>> grown;
+  for (const model::Sandbox& s : next->sandboxes) {
+    agents_seen_.insert(s.agent_id);
+    if (known_agents_ && known_agents_->count(s.agent_id)) continue;
+    if (!grown) {
+      grown = known_agents_ ? std::make_shared<std::set<std::string>>(*known_agents_)
+                            : std::make_shared<std::set<std::string>>();
+    }
+    grown->insert(s.agent_id);
+  }
+  if (grown) known_agents_ = std::move(grown);
+  next->known_agents = known_agents_;
   // Every agent seen so far has its event counters on the page, at 0 until something happens,
   // even before the event processor has heard of it.
-  for (const model::Sandbox& s : next->sandboxes) agents_seen_.insert(s.agent_id);
   if (next->evonic) {
     for (const auto& [agent, unused] : next->evonic->agents) agents_seen_.insert(agent);
   }
@@ -92,7 +98,7 @@ void SnapshotComposer::PublishLocked() {
     completed->agents[agent];
   }
   if (completed) next->events = std::move(completed);
-  sink_(std::move(next));
+  sink_(std::move(next), cause);
 }
 
 }  // namespace evonic::collectors

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/clock.h"
 #include "model/events_view.h"
 #include "model/snapshot.h"
 
@@ -27,30 +28,35 @@ struct EventsUpdate {
 /// last stats snapshot without the sandboxes destroyed since (a cycle already in flight cannot
 /// bring one back: its id stays excluded until a cycle no longer lists it), plus sandboxes that
 /// started since (until a cycle lists them), with the latest EventsView attached, completed with
-/// zero counters for every agent seen in a snapshot (sandboxes, Evonic's database) that the
-/// events have not mentioned yet.
+/// zero counters for every agent seen so far (sandboxes, Evonic's database) that the events have
+/// not mentioned yet.
 ///
-/// The sink runs under the composer's lock, so snapshots reach it in order; it should only
-/// render and publish. Readers of the published snapshots never touch this lock. The class is
-/// thread-safe.
+/// It is the one owner of what every published snapshot shares: the generation number (one more
+/// per publication) and the agents seen with a sandbox since start (Snapshot::known_agents). The
+/// sink runs under the composer's lock, so snapshots reach it in order; it must only hand the
+/// snapshot on (the render thread renders). The class is thread-safe.
 class SnapshotComposer {
  public:
-  using Sink = std::function<void(std::shared_ptr<const model::Snapshot>)>;
-  SnapshotComposer(std::shared_ptr<const model::Snapshot> initial, Sink sink);
+  enum class Cause { kStats, kEvents };
+  using Sink = std::function<void(std::shared_ptr<const model::Snapshot>, Cause)>;
+  SnapshotComposer(std::shared_ptr<const model::Snapshot> initial, const model::Clock& clock,
+                   Sink sink);
 
   void OnStats(std::shared_ptr<const model::Snapshot> stats);
   void OnEvents(const EventsUpdate& update);
 
  private:
-  void PublishLocked();
+  void PublishLocked(Cause cause);
 
+  const model::Clock& clock_;
   std::mutex mu_;
   std::shared_ptr<const model::Snapshot> stats_;
   std::shared_ptr<const model::EventsView> events_;
-  std::set<std::string> destroyed_;                // excluded until a cycle lacks them
-  std::map<std::string, model::Sandbox> started_;  // by container id
-  std::map<std::string, double> started_at_;       // when each was added (wall seconds)
-  std::set<std::string> agents_seen_;  // sandboxes' and the database's, for the process's life
+  std::set<std::string> destroyed_;                            // excluded until a cycle lacks them
+  std::map<std::string, model::Sandbox> started_;              // by container id
+  std::map<std::string, double> started_at_;                   // when each was added (wall seconds)
+  std::shared_ptr<const std::set<std::string>> known_agents_;  // with a sandbox, since start
+  std::set<std::string> agents_seen_;  // known_agents_ and the database's, for the event counters
   std::uint64_t generation_ = 0;
   Sink sink_;
 };

@@ -21,8 +21,11 @@ namespace {
 
 TEST(EventsConcurrency, ComposerUnderTwoProducersAndReaders) {
   model::Latest<model::Snapshot> latest(std::make_shared<model::Snapshot>());
-  SnapshotComposer composer(std::make_shared<model::Snapshot>(),
-                            [&](std::shared_ptr<const model::Snapshot> s) { latest.Publish(s); });
+  model::SystemClock clock;
+  SnapshotComposer composer(std::make_shared<model::Snapshot>(), clock,
+                            [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) {
+                              latest.Publish(s);
+                            });
   std::atomic<bool> destroyed_published{false}, stop{false}, resurrected{false};
   model::Sandbox doomed;
   doomed.container_id = "doomed";

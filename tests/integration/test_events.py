@@ -17,6 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from evonic_root import make_evonic_root  # noqa: E402
 from harness import (Exporter, Processes, rss_bytes, temp_dir, unix_request,  # noqa: E402
                      wait_until)
 
@@ -84,10 +85,10 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(status, 200, text)
         return json.loads(text)
 
-    def start_exporter(self, interval="1s"):
+    def start_exporter(self, interval="1s", extra=()):
         exporter = Exporter(self.procs, ARGS.binary,
                             [f"--docker.host=unix://{self.socket}", f"--collect.interval={interval}",
-                             "--docker.timeout=2s"], self.dir)
+                             "--docker.timeout=2s", *extra], self.dir)
         wait_until("the event stream", lambda: exporter.metrics().get("evonic_sandbox_exporter_events_up") == 1)
         return exporter
 
@@ -136,6 +137,26 @@ class EventsTest(unittest.TestCase):
         self.assertGreater(total, 0)
         self.assertLess(total, span)
         self.assertNotIn("recorder", {l.get("agent_id") for _, l, _, _ in page.series("evonic_sandbox_info")})
+
+    def test_database_agent_counts_events_from_the_first_second(self):
+        # Evonic's database says session recorder-0a1b2c3d belongs to agent db-owner, while the name
+        # rule reads agent "recorder" from evonic-recorder-0a1b2c3d. The session's tool calls and its
+        # OOM kills all happen within 1.4 s of its create event, before any stats cycle lists it
+        # (the fake engine never does): the one identity decision must already be the database's.
+        root = os.path.join(self.dir, "evonic")
+        make_evonic_root(root, [("db-owner", "DB Owner", True)],
+                         [("recorder-0a1b2c3d", "db-owner", "erin@example.com")])
+        exporter = self.start_exporter(interval="1h", extra=[f"--evonic.root={root}"])
+        self.emit(self.session)
+        by_name_rule = expectations(self.session)["recorder"]
+        page = self.wait_counted(exporter, {"db-owner": by_name_rule}, "the session counted")
+        self.assert_counts(page, {"db-owner": by_name_rule})
+        self.assertGreater(by_name_rule["oom"], 0)
+        self.assertGreater(sum(by_name_rule["runs"].values()), 0)
+        for name in ("evonic_sandbox_oom_kills_total", "evonic_sandbox_created_total",
+                     "evonic_sandbox_tool_executions_total"):
+            self.assertFalse(any(labels.get("agent_id") == "recorder" and value != 0
+                                 for _, labels, value, _ in page.series(name)), name)
 
     def test_cut_mid_line_then_the_replayed_duplicates_are_dropped(self):
         exporter = self.start_exporter()

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "collectors/docker/event_parser.h"
+#include "collectors/identity/identity.h"
 #include "collectors/pipeline/event_ledger.h"
 #include "collectors/pipeline/snapshot_composer.h"
 #include "collectors/pipeline/tool_classifier.h"
@@ -38,12 +40,15 @@ std::vector<EngineEvent> RecordedSession() {
   return events;
 }
 
-IdentityResolver DefaultIdentity() {
+// The name rules alone decide the agent here (no database).
+EventLedger::AgentOf DefaultAgentOf() {
   std::string error;
   auto r = IdentityResolver::Create({"evonic.agent_id", "evonic.session_id", {kDefaultNameRule}},
                                     &error);
   EXPECT_TRUE(r) << error;
-  return *r;
+  return [rules = *r](const std::string& name, const std::map<std::string, std::string>& labels) {
+    return rules.Resolve(name, labels).agent_id;
+  };
 }
 
 // The expectations below are worked out by hand from the recording (see
@@ -93,7 +98,7 @@ TEST(EventParser, RejectsMalformedLinesWithAReason) {
 }
 
 TEST(EventLedger, CountsTheRecordedSession) {
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);
   std::size_t peak = 0;
   for (const EngineEvent& e : RecordedSession()) {
@@ -125,7 +130,7 @@ TEST(EventLedger, CountsTheRecordedSession) {
 
 TEST(EventLedger, DropsTheDuplicatesOfAReplay) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);
   for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
   // The stream breaks; the reconnect's replay (since = last time, inclusive) starts earlier.
@@ -141,7 +146,7 @@ TEST(EventLedger, DropsTheDuplicatesOfAReplay) {
 
 TEST(EventLedger, CountsAGapWhenTheReplayMissesTheLastEvent) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);
   for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
   ledger.OnConnected(false);
@@ -158,7 +163,7 @@ TEST(EventLedger, CountsAGapWhenTheReplayMissesTheLastEvent) {
 
 TEST(EventLedger, FreesExecsWithoutExecDieAtDestroy) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.Apply(events[0]);
   ledger.Apply(events[1]);
   EngineEvent failed = events[2];  // exec_create whose start failed: no exec_die ever
@@ -172,7 +177,7 @@ TEST(EventLedger, FreesExecsWithoutExecDieAtDestroy) {
 
 TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);
   ledger.Apply(events[0]);
   ledger.Apply(events[1]);  // started; its destroy will be missed
@@ -189,7 +194,9 @@ TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
   EXPECT_EQ(freed, std::vector<std::string>{events[0].container_id});
   auto view = ledger.View();
   EXPECT_EQ(view->status.repairs_total, 2);
-  EXPECT_EQ(view->agents.count("late"), 1u);  // exists at 0 from its first sighting
+  // An agent seen only in the stats gets its zero counters from the composer, which owns the
+  // agents seen (SnapshotComposer.EveryAgentSeenHasCountersAtZero), not from the ledger.
+  EXPECT_EQ(view->agents.count("late"), 0u);
   EXPECT_EQ(ledger.tracked_objects(), 1u);
   // The same list again: nothing to repair.
   ledger.CrossCheck(stats, start - 1);
@@ -198,7 +205,7 @@ TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
 
 TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultIdentity());
+  EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);
   for (const EngineEvent& e : events) ledger.Apply(e);  // started ... destroyed
   const double start = static_cast<double>(events[1].time_nano) / 1e9;
@@ -221,9 +228,11 @@ TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) 
 
 TEST(SnapshotComposer, DestroyWinsOverAStatsCycleInFlight) {
   std::vector<std::shared_ptr<const model::Snapshot>> published;
-  SnapshotComposer composer(
-      std::make_shared<model::Snapshot>(),
-      [&](std::shared_ptr<const model::Snapshot> s) { published.push_back(std::move(s)); });
+  model::SystemClock clock;
+  SnapshotComposer composer(std::make_shared<model::Snapshot>(), clock,
+                            [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) {
+                              published.push_back(std::move(s));
+                            });
   auto stats = std::make_shared<model::Snapshot>();
   model::Sandbox a;
   a.container_id = "a";
@@ -248,8 +257,10 @@ TEST(SnapshotComposer, DestroyWinsOverAStatsCycleInFlight) {
 
 TEST(SnapshotComposer, StartShowsBeforeTheStatsAnswer) {
   std::shared_ptr<const model::Snapshot> last;
-  SnapshotComposer composer(std::make_shared<model::Snapshot>(),
-                            [&](std::shared_ptr<const model::Snapshot> s) { last = s; });
+  model::SystemClock clock;
+  SnapshotComposer composer(
+      std::make_shared<model::Snapshot>(), clock,
+      [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) { last = s; });
   EventsUpdate started;
   model::Sandbox b;
   b.container_id = "b";
@@ -266,6 +277,30 @@ TEST(SnapshotComposer, StartShowsBeforeTheStatsAnswer) {
   composer.OnStats(stats);
   ASSERT_EQ(last->sandboxes.size(), 1u);  // the stats answer took over, not a second entry
   EXPECT_TRUE(last->sandboxes[0].usage.has_value());
+}
+
+TEST(SnapshotComposer, EveryAgentSeenHasCountersAtZero) {
+  std::shared_ptr<const model::Snapshot> last;
+  model::SystemClock clock;
+  SnapshotComposer composer(
+      std::make_shared<model::Snapshot>(), clock,
+      [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) { last = s; });
+  auto stats = std::make_shared<model::Snapshot>();
+  stats->sandboxes.push_back(model::Sandbox{});
+  stats->sandboxes.back().container_id = "c";
+  stats->sandboxes.back().agent_id = "with-sandbox";
+  auto evonic = std::make_shared<model::EvonicView>();
+  evonic->agents["in-database"].id = "in-database";
+  stats->evonic = evonic;
+  composer.OnStats(stats);
+  ASSERT_NE(last->events, nullptr);
+  EXPECT_EQ(last->events->agents.count("with-sandbox"), 1u);
+  EXPECT_EQ(last->events->agents.count("in-database"), 1u);
+  ASSERT_NE(last->known_agents, nullptr);
+  EXPECT_EQ(*last->known_agents, std::set<std::string>{"with-sandbox"});
+  composer.OnStats(std::make_shared<model::Snapshot>());  // the sandbox is gone: still known
+  EXPECT_EQ(last->events->agents.count("with-sandbox"), 1u);
+  EXPECT_EQ(last->known_agents->count("with-sandbox"), 1u);
 }
 
 }  // namespace

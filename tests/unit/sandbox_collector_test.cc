@@ -1,27 +1,19 @@
-// MakeLabelSetsUnique, and SandboxCollector::Collect against a minimal in-process HTTP server that
-// replays the answers recorded from Docker 20.10.
+// MakeLabelSetsUnique, and SandboxCollector::Collect against an in-memory engine that replays the
+// answers recorded from Docker 20.10.
 
 #include "collectors/pipeline/sandbox_collector.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
-#include "collectors/docker/curl_handles.h"
+#include "tests/support/in_memory_engine.h"
 #include "tests/unit/test_util.h"
 
 namespace evonic::collectors {
@@ -90,100 +82,6 @@ TEST(MakeLabelSetsUnique, Empty) {
   EXPECT_TRUE(v.empty());
 }
 
-// ---------------------------------------------------------------------------------------------
-// A one-thread HTTP/1.1 server on 127.0.0.1:<free port> that answers GETs from a table keyed by
-// path (without the query) and closes each connection after the answer.
-
-class FakeEngine {
- public:
-  FakeEngine() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd_, 64) != 0) {
-      ADD_FAILURE() << "cannot listen";
-      return;
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~FakeEngine() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  void Set(const std::string& path, std::string body, int status = 200) {
-    std::lock_guard<std::mutex> lock(mu_);
-    routes_[path] = {status, std::move(body)};
-  }
-  std::vector<std::string> Requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-  int port() const { return port_; }
-
- private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      Serve(c);
-      ::close(c);
-    }
-  }
-  void Serve(int c) {
-    std::string request;
-    char buf[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      pollfd p{c, POLLIN, 0};
-      if (::poll(&p, 1, 2000) <= 0) return;
-      ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) return;
-      request.append(buf, static_cast<std::size_t>(n));
-    }
-    // "GET /v1.41/containers/json?filters=... HTTP/1.1"
-    std::size_t sp1 = request.find(' '), sp2 = request.find(' ', sp1 + 1);
-    const std::string method = request.substr(0, sp1);
-    const std::string target = request.substr(sp1 + 1, sp2 - sp1 - 1);
-    const std::string path = target.substr(0, target.find('?'));
-    std::pair<int, std::string> answer{404, R"({"message":"page not found"})"};
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(method + " " + target);
-      auto it = routes_.find(path);
-      if (it != routes_.end()) answer = it->second;
-    }
-    std::string head = "HTTP/1.1 " + std::to_string(answer.first) +
-                       " X\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n"
-                       "Content-Length: " +
-                       std::to_string(answer.second.size()) + "\r\nConnection: close\r\n\r\n";
-    std::string out = head + answer.second;
-    std::size_t sent = 0;
-    while (sent < out.size()) {
-      ssize_t n = ::send(c, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::map<std::string, std::pair<int, std::string>> routes_;
-  std::vector<std::string> requests_;
-};
-
 const char* const kNames[] = {"evonic-labelled", "hand-made-box", "evonic-admin-6f07b262",
                               "evonic-data-analyst-e0d4d663"};
 // From engine-docker20.10/engine.txt.
@@ -205,40 +103,34 @@ const model::Sandbox* ByName(const CycleResult& r, const std::string& name) {
 class CollectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_.Set("/version", Fixture("engine-docker20.10/version.json"));
-    engine_.Set("/v1.41/containers/json", Fixture("engine-docker20.10/containers.json"));
+    engine_.SetVersion(Fixture("engine-docker20.10/version.json"));
+    engine_.SetList(Fixture("engine-docker20.10/containers.json"));
     for (const char* name : kNames) {
-      const std::string id = kIds.at(name);
-      engine_.Set("/v1.41/containers/" + id + "/json",
-                  Fixture(std::string("engine-docker20.10/inspect/") + name + ".json"));
+      engine_.SetInspect(kIds.at(name),
+                         Fixture(std::string("engine-docker20.10/inspect/") + name + ".json"));
     }
   }
   void SetStats(const std::string& name, const std::string& fixture) {
-    engine_.Set("/v1.41/containers/" + kIds.at(name) + "/stats",
-                Fixture("engine-docker20.10/" + fixture));
+    engine_.SetStats(kIds.at(name), Fixture("engine-docker20.10/" + fixture));
   }
-  DockerClient Client() {
-    std::string error;
-    auto endpoint =
-        DockerEndpoint::Parse("tcp://127.0.0.1:" + std::to_string(engine_.port()), &error);
-    EXPECT_TRUE(endpoint.has_value()) << error;
-    DockerClient::Options o;
-    o.endpoint = *endpoint;
-    o.request_timeout = std::chrono::milliseconds(5000);
-    return DockerClient(o);
-  }
-  IdentityResolver Identity() {
+  static IdentityResolver Identity() {
     IdentityResolver::Options o{"evonic.agent_id", "evonic.session_id", {kDefaultNameRule}};
     std::string error;
     auto r = IdentityResolver::Create(o, &error);
     EXPECT_TRUE(r.has_value()) << error;
     return *r;
   }
+  int Count(const std::string& prefix) const {
+    int n = 0;
+    for (const std::string& r : engine_.Requests()) n += r.rfind(prefix, 0) == 0 ? 1 : 0;
+    return n;
+  }
 
-  CurlGlobal curl_;
-  FakeEngine engine_;
+  test::InMemoryEngine engine_;
+  SandboxBuilder builder_{Identity(), nullptr};
   std::FILE* devnull_ = std::fopen("/dev/null", "w");
   logging::Logger log_{logging::Level::kError, logging::Format::kLogfmt, devnull_};
+  SandboxCollector collector_{engine_, builder_, SandboxCollector::Options{}, log_};
 
   void TearDown() override { std::fclose(devnull_); }
 };
@@ -248,10 +140,8 @@ TEST_F(CollectorTest, StoppedAnswerIsNoSampleAndOneShotNeedsTwoReadings) {
   SetStats("evonic-data-analyst-e0d4d663", "stats-oneshot/evonic-data-analyst-e0d4d663.1.json");
   SetStats("evonic-admin-6f07b262", "stats-oneshot/evonic-admin-6f07b262.1.json");
   SetStats("evonic-labelled", "stats-oneshot/evonic-labelled.1.json");
-  DockerClient client = Client();
-  SandboxCollector collector(client, Identity(), SandboxCollector::Options{}, log_);
 
-  CycleResult first = collector.Collect();
+  CycleResult first = collector_.Collect();
   ASSERT_TRUE(first.engine_up);
   EXPECT_EQ(first.api_version, "1.41");
   EXPECT_EQ(first.errors, 0u);
@@ -288,21 +178,15 @@ TEST_F(CollectorTest, StoppedAnswerIsNoSampleAndOneShotNeedsTwoReadings) {
   ASSERT_NE(labelled, nullptr);
   EXPECT_EQ(labelled->limits.cpu_cores, 0.5);
 
-  // Every stats request was one-shot (API 1.41).
-  int stats_requests = 0;
-  for (const std::string& r : engine_.Requests()) {
-    if (r.find("/stats") == std::string::npos) continue;
-    ++stats_requests;
-    EXPECT_NE(r.find("stream=false&one-shot=true"), std::string::npos) << r;
-  }
-  EXPECT_EQ(stats_requests, 4);
+  // One stats sample per sandbox (one-shot on API 1.41: tests/integration/test_fake_engine.py).
+  EXPECT_EQ(Count("stats "), 4);
 
   // Second cycle: .2 answers; the stopped box is running again.
   SetStats("hand-made-box", "stats-oneshot/hand-made-box.1.json");
   SetStats("evonic-data-analyst-e0d4d663", "stats-oneshot/evonic-data-analyst-e0d4d663.2.json");
   SetStats("evonic-admin-6f07b262", "stats-oneshot/evonic-admin-6f07b262.2.json");
   SetStats("evonic-labelled", "stats-oneshot/evonic-labelled.2.json");
-  CycleResult second = collector.Collect();
+  CycleResult second = collector_.Collect();
   EXPECT_EQ(second.errors, 0u);
   busy = ByName(second, "evonic-data-analyst-e0d4d663");
   ASSERT_NE(busy, nullptr);
@@ -318,25 +202,17 @@ TEST_F(CollectorTest, StoppedAnswerIsNoSampleAndOneShotNeedsTwoReadings) {
   EXPECT_EQ(stopped->usage->memory_used_bytes, 589824.0);  // hand-made-box.1 usage, 0 inactive
 
   // Inspect was asked once per container, not every cycle.
-  int inspects = 0;
-  for (const std::string& r : engine_.Requests()) {
-    if (r.size() > 5 && r.compare(r.size() - 5, 5, "/json") == 0 &&
-        r.find("/containers/json") == std::string::npos) {
-      ++inspects;
-    }
-  }
-  EXPECT_EQ(inspects, 4);
+  EXPECT_EQ(Count("inspect "), 4);
 }
 
 TEST_F(CollectorTest, UnusableStatsAnswerCountsAsAnErrorAndKeepsTheSandbox) {
   SetStats("hand-made-box", "stats-oneshot/hand-made-box.1.json");
   SetStats("evonic-data-analyst-e0d4d663", "stats-oneshot/evonic-data-analyst-e0d4d663.1.json");
   SetStats("evonic-admin-6f07b262", "stats-oneshot/evonic-admin-6f07b262.1.json");
-  engine_.Set("/v1.41/containers/" + kIds.at("evonic-labelled") + "/stats",
-              Fixture("engine-docker20.10/stats-oneshot/evonic-labelled.1.json").substr(0, 100));
-  DockerClient client = Client();
-  SandboxCollector collector(client, Identity(), SandboxCollector::Options{}, log_);
-  CycleResult r = collector.Collect();
+  engine_.SetStats(
+      kIds.at("evonic-labelled"),
+      Fixture("engine-docker20.10/stats-oneshot/evonic-labelled.1.json").substr(0, 100));
+  CycleResult r = collector_.Collect();
   EXPECT_TRUE(r.engine_up);
   EXPECT_EQ(r.errors, 1u);
   ASSERT_EQ(r.sandboxes.size(), 4u);
@@ -350,25 +226,17 @@ TEST_F(CollectorTest, EngineAnswering404ForStatsDropsThatSandbox) {
   SetStats("hand-made-box", "stats-oneshot/hand-made-box.1.json");
   SetStats("evonic-data-analyst-e0d4d663", "stats-oneshot/evonic-data-analyst-e0d4d663.1.json");
   SetStats("evonic-labelled", "stats-oneshot/evonic-labelled.1.json");
-  engine_.Set("/v1.41/containers/" + kIds.at("evonic-admin-6f07b262") + "/stats",
-              Fixture("engine-docker20.10/error-404-stats.json"), 404);
-  DockerClient client = Client();
-  SandboxCollector collector(client, Identity(), SandboxCollector::Options{}, log_);
-  CycleResult r = collector.Collect();
+  engine_.SetStats(kIds.at("evonic-admin-6f07b262"),
+                   Fixture("engine-docker20.10/error-404-stats.json"), 404);
+  CycleResult r = collector_.Collect();
   EXPECT_EQ(r.errors, 0u);  // removed between list and stats: not an error
   EXPECT_EQ(r.sandboxes.size(), 3u);
   EXPECT_EQ(ByName(r, "evonic-admin-6f07b262"), nullptr);
 }
 
 TEST_F(CollectorTest, EngineDown) {
-  std::string error;
-  auto endpoint = DockerEndpoint::Parse("unix:///nonexistent/docker.sock", &error);
-  ASSERT_TRUE(endpoint.has_value());
-  DockerClient::Options o;
-  o.endpoint = *endpoint;
-  DockerClient client(o);
-  SandboxCollector collector(client, Identity(), SandboxCollector::Options{}, log_);
-  CycleResult r = collector.Collect();
+  engine_.SetVersion(std::nullopt);
+  CycleResult r = collector_.Collect();
   EXPECT_FALSE(r.engine_up);
   EXPECT_GE(r.errors, 1u);
   EXPECT_TRUE(r.sandboxes.empty());

@@ -1,6 +1,4 @@
-#include "collectors/pipeline/events_collector.h"
-
-#include <malloc.h>
+#include "collectors/pipeline/events_processor.h"
 
 #include <algorithm>
 #include <utility>
@@ -11,70 +9,53 @@ namespace evonic::collectors {
 
 namespace {
 constexpr std::size_t kTrimAfterBacklog = 4096;  // lines
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 }  // namespace
 
-EventsCollector::EventsCollector(Options options, IdentityResolver identity, logging::Logger& log,
-                                 Sink sink, EarlyCycle early_cycle)
-    : options_(std::move(options)),
-      identity_(identity),
+EventsProcessor::EventsProcessor(EngineApi& engine, SandboxBuilder& builder,
+                                 FreeMemoryReturner& memory, const model::Clock& clock,
+                                 Options options, logging::Logger& log, Sink sink,
+                                 EarlyCycle early_cycle)
+    : engine_(engine),
+      builder_(builder),
+      memory_(memory),
+      clock_(clock),
+      options_(std::move(options)),
       log_(log),
       sink_(std::move(sink)),
       early_cycle_(std::move(early_cycle)),
-      client_(options_.stream.client),
       queue_(options_.queue_capacity),
-      ledger_(std::move(identity)),
-      stream_(options_.stream, queue_, [this] { return last_time_nano_.load(); }) {}
+      ledger_(
+          [&builder](const std::string& name, const std::map<std::string, std::string>& labels) {
+            return builder.Resolve(name, labels).agent_id;
+          }),
+      stream_(
+          engine, options_.stream, queue_, [this] { return last_time_nano_.load(); }, clock) {}
 
-EventsCollector::~EventsCollector() { Stop(); }
-
-void EventsCollector::Start() {
-  processor_ = std::thread([this] { Process(); });
+void EventsProcessor::Start() {
+  processor_.Start([this] { Process(); });
   stream_.Start();
 }
 
-void EventsCollector::Stop() {
+void EventsProcessor::Stop() {
   stream_.Stop();
   queue_.Close();
-  if (processor_.joinable()) processor_.join();
+  processor_.Stop();
 }
 
-void EventsCollector::CrossCheck(std::shared_ptr<const model::Snapshot> stats) {
+void EventsProcessor::CrossCheck(std::shared_ptr<const model::Snapshot> stats) {
   queue_.Push({StreamItem::Kind::kCrossCheck, "", std::move(stats)});
 }
 
-std::optional<model::Sandbox> EventsCollector::InspectStarted(const EngineEvent& e) {
-  if (api_path_prefix_.empty()) {
-    HttpAnswer v = client_.Get("/version");
-    auto parsed = v.Ok() ? ParseVersion(v.body) : Parsed<EngineVersion>{};
-    if (!parsed.value) return std::nullopt;
-    api_path_prefix_ = "/v" + NegotiateApiVersion(*parsed.value).ToString();
-  }
-  HttpAnswer a = client_.Get(api_path_prefix_ + "/containers/" + e.container_id + "/json");
-  if (!a.Ok()) {
-    if (!a.transport_error.empty()) api_path_prefix_.clear();
-    return std::nullopt;  // gone already, or the engine is away: the next cycle decides
-  }
+std::optional<model::Sandbox> EventsProcessor::InspectStarted(const EngineEvent& e) {
+  HttpAnswer a = engine_.Inspect(e.container_id);
+  if (!a.Ok()) return std::nullopt;  // gone already, or the engine is away: the next cycle decides
   auto details = ParseInspect(a.body);
   if (!details.value) return std::nullopt;
-  model::Sandbox s;
-  s.container_id = e.container_id;
-  s.container_name = e.container_name;
-  Identity id = identity_.Resolve(e.container_name, e.labels);
-  s.agent_id = id.agent_id;
-  s.session_id = id.session_id;
-  s.identity_matched = id.matched;
-  s.image = details.value->image;
-  s.network_mode = details.value->network_mode;
-  s.limits = details.value->limits;
-  s.start_time_seconds = details.value->start_time_seconds;
-  return s;
+  ContainerRef ref{e.container_id, e.container_name, details.value->image, e.labels};
+  return builder_.Build(ref, &*details.value);
 }
 
-void EventsCollector::HandleLine(const std::string& line, EventsUpdate& update, bool& urgent) {
+void EventsProcessor::HandleLine(const std::string& line, EventsUpdate& update, bool& urgent) {
   Parsed<EngineEvent> parsed = ParseEvent(line);
   if (!parsed.value) {
     if (ledger_.status().malformed_total == 0) {
@@ -99,7 +80,7 @@ void EventsCollector::HandleLine(const std::string& line, EventsUpdate& update, 
   }
 }
 
-void EventsCollector::Publish(EventsUpdate& update) {
+void EventsProcessor::Publish(EventsUpdate& update) {
   // Sandboxes that started and still live: inspected now (one GET each), shown at once, and a
   // collection started early for their resource series. In a burst most are gone already.
   for (const auto& [id, event] : pending_starts_) {
@@ -113,12 +94,12 @@ void EventsCollector::Publish(EventsUpdate& update) {
   update = EventsUpdate{};
 }
 
-void EventsCollector::Process() {
+void EventsProcessor::Process() {
   using Clock = std::chrono::steady_clock;
   bool first_connection = true;
   bool up_logged = false;
   std::string last_break;
-  const double stream_since = NowSeconds();  // the stream covers the engine from here on
+  const double stream_since = clock_.NowSeconds();  // the stream covers the engine from here on
   Clock::time_point replay_deadline = Clock::time_point::max();
   Clock::time_point last_publish = Clock::now();
   EventsUpdate pending;
@@ -137,7 +118,7 @@ void EventsCollector::Process() {
     if (!item && backlog_peak > kTrimAfterBacklog) {
       // A burst queued many lines; their memory is free again: hand it back to the system so the
       // exporter's RSS returns to its size before the burst.
-      malloc_trim(0);
+      memory_.AfterBurst();
       backlog_peak = 0;
     }
     if (item) {

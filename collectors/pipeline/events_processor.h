@@ -7,28 +7,31 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
-#include "collectors/docker/docker_client.h"
-#include "collectors/identity/identity.h"
+#include "collectors/docker/engine_api.h"
+#include "collectors/identity/sandbox_builder.h"
 #include "collectors/pipeline/event_ledger.h"
 #include "collectors/pipeline/event_stream.h"
+#include "collectors/pipeline/memory_returner.h"
 #include "collectors/pipeline/snapshot_composer.h"
+#include "collectors/pipeline/worker_thread.h"
 #include "logging/logger.h"
+#include "model/clock.h"
 
 namespace evonic::collectors {
 
 /// \brief Owns the reader (EventStream) and the processor thread.
 ///
 /// The processor alone owns an EventLedger: it parses lines, drops duplicates, joins execs,
-/// inspects sandboxes at `start` (on its own connection) and hands EventsUpdates to `sink`:
-/// for a destroy or a start as soon as the queue is drained (in a burst: every
-/// `publish_interval`), else at most every `publish_interval`. CrossCheck() queues
-/// a stats snapshot for comparison and never blocks (the stats collector hands each cycle's
-/// snapshot to it). Problems (malformed lines, the stream breaking) are logged once, not per
-/// line. Start()/Stop() are for the owning thread; the other methods are thread-safe.
-class EventsCollector {
+/// inspects sandboxes at `start` and hands EventsUpdates to `sink`: for a destroy or a start as
+/// soon as the queue is drained (in a burst: every `publish_interval`), else at most every
+/// `publish_interval`. Identities come from the SandboxBuilder, the same as the stats cycle's.
+/// CrossCheck() queues a stats snapshot for comparison and never blocks (the stats collector hands
+/// each cycle's snapshot to it). Problems (malformed lines, the stream breaking) are logged once,
+/// not per line. Start()/Stop() are for the owning thread; the other methods are thread-safe.
+class EventsProcessor {
  public:
   struct Options {
     EventStream::Options stream;
@@ -39,11 +42,12 @@ class EventsCollector {
   using Sink = std::function<void(const EventsUpdate&)>;
   using EarlyCycle = std::function<void()>;
 
-  EventsCollector(Options options, IdentityResolver identity, logging::Logger& log, Sink sink,
+  EventsProcessor(EngineApi& engine, SandboxBuilder& builder, FreeMemoryReturner& memory,
+                  const model::Clock& clock, Options options, logging::Logger& log, Sink sink,
                   EarlyCycle early_cycle);
-  ~EventsCollector();
-  EventsCollector(const EventsCollector&) = delete;
-  EventsCollector& operator=(const EventsCollector&) = delete;
+  ~EventsProcessor() { Stop(); }
+  EventsProcessor(const EventsProcessor&) = delete;
+  EventsProcessor& operator=(const EventsProcessor&) = delete;
 
   void Start();
   void Stop();
@@ -55,19 +59,20 @@ class EventsCollector {
   void Publish(EventsUpdate& update);
   std::optional<model::Sandbox> InspectStarted(const EngineEvent& event);
 
+  EngineApi& engine_;
+  SandboxBuilder& builder_;
+  FreeMemoryReturner& memory_;
+  const model::Clock& clock_;
   Options options_;
-  IdentityResolver identity_;
   logging::Logger& log_;
   Sink sink_;
   EarlyCycle early_cycle_;
-  DockerClient client_;
   StreamQueue queue_;
   EventLedger ledger_;
   std::atomic<std::int64_t> last_time_nano_{0};
-  EventStream stream_;
-  std::thread processor_;
-  std::string api_path_prefix_;                        // "/v1.41", learnt when inspecting
   std::map<std::string, EngineEvent> pending_starts_;  // started since the last publication
+  EventStream stream_;
+  WorkerThread processor_;  // last: stopped before the members its thread uses go
 };
 
 }  // namespace evonic::collectors

@@ -1,8 +1,8 @@
-#include "exporter/malloc_policy.h"
+#include "collectors/pipeline/memory_returner.h"
 
 #include <malloc.h>
 
-namespace evonic::exporter {
+namespace evonic::collectors {
 
 void FreeMemoryReturner::AfterPublish() {
   const auto now = std::chrono::steady_clock::now();
@@ -14,4 +14,12 @@ void FreeMemoryReturner::AfterPublish() {
   malloc_trim(0);
 }
 
-}  // namespace evonic::exporter
+void FreeMemoryReturner::AfterBurst() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = std::chrono::steady_clock::now();
+  }
+  malloc_trim(0);
+}
+
+}  // namespace evonic::collectors

@@ -12,14 +12,18 @@
 #include <chrono>
 #include <mutex>
 
-namespace evonic::exporter {
+namespace evonic::collectors {
 
-/// \brief Returns free heap pages to the kernel (malloc_trim) after a snapshot is published, at
-/// most once per `min_gap` so that event bursts do not trim on every event. Thread-safe.
+/// \brief The one place that returns free heap pages to the kernel (malloc_trim): after a
+/// snapshot is rendered, at most once per `min_gap` so that event bursts do not trim on every
+/// event, and at once after the events processor worked off a large backlog. Thread-safe.
 class FreeMemoryReturner {
  public:
   explicit FreeMemoryReturner(std::chrono::milliseconds min_gap) : min_gap_(min_gap) {}
+  /// After a publication: trims unless the last trim is less than `min_gap` ago.
   void AfterPublish();
+  /// After a burst that is over: trims now.
+  void AfterBurst();
 
  private:
   const std::chrono::milliseconds min_gap_;
@@ -27,4 +31,4 @@ class FreeMemoryReturner {
   std::chrono::steady_clock::time_point last_{};
 };
 
-}  // namespace evonic::exporter
+}  // namespace evonic::collectors

@@ -1,0 +1,127 @@
+#include "exporter/application.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <utility>
+
+#include "exporter/process_stats.h"
+#include "exporter/render/rest_api.h"
+#include "exporter/routes.h"
+#include "exporter/web/web_config.h"
+
+namespace evonic::exporter {
+
+namespace {
+
+// The engine's connect timeout: at most 2 s, never more than the whole request may take.
+constexpr std::chrono::milliseconds kMaxConnectTimeout{2000};
+
+collectors::Pipeline::Options PipelineOptions(const Config& c) {
+  collectors::Pipeline::Options o;
+  o.label_filter = c.label_filter;
+  o.interval = c.collect_interval;
+  o.pool_max_containers = c.max_containers;
+  o.pool_max_from_flag = c.max_containers_given;
+  return o;
+}
+
+}  // namespace
+
+std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildInfo& build,
+                                                logging::Logger& log, int* exit_code) {
+  *exit_code = kUsageError;
+  std::string error;
+  auto refuse = [&](const char* what) {
+    log.Error(what, {{"err", error}});  // names the file or flag and the problem
+    return nullptr;
+  };
+  auto endpoint = collectors::DockerEndpoint::Parse(cfg.docker_host, &error);
+  if (!endpoint) return refuse("invalid configuration");
+  auto identity = collectors::IdentityResolver::Create(cfg.identity, &error);
+  if (!identity) return refuse("invalid configuration");
+  auto labeler = SessionLabeler::Create(cfg.session_label_mode, cfg.session_hash_key_file, &error);
+  if (!labeler) return refuse("invalid configuration");
+  std::shared_ptr<const AlertThresholds> thresholds;
+  if (!cfg.thresholds_file.empty()) {
+    thresholds = LoadAlertThresholds(cfg.thresholds_file, &error);
+    if (!thresholds) return refuse("invalid thresholds file");
+  }
+  HttpServer::Options http;
+  http.listen_address = cfg.listen_address;
+  http.num_threads = cfg.max_connections;
+  if (!cfg.web_config_file.empty()) {
+    http.web_config = LoadWebConfig(cfg.web_config_file, &error);
+    if (!http.web_config) return refuse("invalid web config");
+  }
+
+  std::unique_ptr<Application> app(
+      new Application(cfg, build, log, std::move(*labeler), std::move(thresholds)));
+  collectors::DockerClient::Options client;
+  client.endpoint = *endpoint;
+  client.request_timeout = cfg.docker_timeout;
+  client.connect_timeout = std::min(cfg.docker_timeout, kMaxConnectTimeout);
+  app->engine_.emplace(client, log);
+  std::unique_ptr<collectors::EvonicDatabase> database;
+  if (!cfg.evonic_root.empty()) {
+    const char* env_max = std::getenv("SANDBOX_MAX_CONTAINERS");
+    database = std::make_unique<collectors::EvonicDatabase>(
+        cfg.evonic_root, log,
+        env_max != nullptr ? std::optional<std::string>(env_max) : std::nullopt);
+  }
+  app->builder_.emplace(std::move(*identity), std::move(database));
+
+  const collectors::Pipeline::Options pipeline = PipelineOptions(cfg);
+  app->latest_.emplace(app->RenderNow(collectors::Pipeline::InitialSnapshot(pipeline)));
+  Routes routes;
+  AddExporterRoutes(*app->latest_, cfg.telemetry_path, build, routes);
+  AddRestRoutes(*app->latest_, routes);
+  app->server_ = HttpServer::Start(http, std::move(routes), log, &error);
+  if (!app->server_) {
+    log.Error("cannot start the HTTP server", {{"err", error}});
+    *exit_code = kStartError;
+    return nullptr;
+  }
+  log.Info("evonic-sandbox-exporter started",
+           {{"version", build.version},
+            {"revision", build.revision},
+            {"listen_address", cfg.listen_address},
+            {"port", std::to_string(app->server_->port())},
+            {"telemetry_path", cfg.telemetry_path},
+            {"docker_host", cfg.docker_host},
+            {"collect_interval", std::to_string(cfg.collect_interval.count()) + "ms"}});
+  Application* self = app.get();
+  app->pipeline_.emplace(pipeline, *app->engine_, *app->builder_, app->clock_, log,
+                         [self](std::shared_ptr<const model::Snapshot> s) {
+                           self->latest_->Publish(self->RenderNow(std::move(s)));
+                         });
+  app->pipeline_->Start();
+  *exit_code = 0;
+  return app;
+}
+
+Application::Application(const Config& config, const BuildInfo& build, logging::Logger& log,
+                         SessionLabeler labeler, std::shared_ptr<const AlertThresholds> thresholds)
+    : config_(config),
+      build_(build),
+      log_(log),
+      labeler_(std::move(labeler)),
+      thresholds_(config.thresholds_file, std::move(thresholds)) {}
+
+Application::~Application() {
+  if (pipeline_) pipeline_->Stop();
+  server_.reset();
+}
+
+std::shared_ptr<const Exposition> Application::RenderNow(
+    std::shared_ptr<const model::Snapshot> s) const {
+  auto thresholds = thresholds_.Current();
+  return Render(std::move(s), ReadProcessStats(config_.procfs), build_, labeler_, thresholds.get());
+}
+
+void Application::Reload() {
+  ReloadWebConfigFile(config_.web_config_file, *server_, log_);
+  thresholds_.Reload(log_);  // applies from the next render; a broken file keeps the last
+}
+
+}  // namespace evonic::exporter
