@@ -19,7 +19,7 @@
 
 #include "collectors/docker/curl_handles.h"
 #include "exporter/render/exposition.h"
-#include "exporter/render/rest_api.h"
+#include "exporter/rest_routes.h"
 #include "exporter/routes.h"
 #include "exporter/web/http_server.h"
 #include "logging/logger.h"
