@@ -134,8 +134,8 @@ void BM_RestAnswer(benchmark::State& state, const std::string& path) {
   const double now = snap->status.last_collect_timestamp_seconds;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    exporter::HttpResponse r = exporter::RestAnswer(*e, path, now);
-    bytes = r.Body().size();
+    exporter::Answer r = exporter::RestAnswer(*e, path, now);
+    bytes = r.body.size();
   }
   state.counters["body_bytes"] = static_cast<double>(bytes);
 }

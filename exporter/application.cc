@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "exporter/process_stats.h"
-#include "exporter/render/rest_api.h"
+#include "exporter/rest_routes.h"
 #include "exporter/routes.h"
 #include "exporter/web/web_config.h"
 
@@ -75,7 +75,7 @@ std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildIn
   app->latest_.emplace(app->RenderNow(collectors::Pipeline::InitialSnapshot(pipeline)));
   Routes routes;
   AddExporterRoutes(*app->latest_, cfg.telemetry_path, build, routes);
-  AddRestRoutes(*app->latest_, routes);
+  AddRestRoutes(*app->latest_, app->clock_, routes);
   app->server_ = HttpServer::Start(http, std::move(routes), log, &error);
   if (!app->server_) {
     log.Error("cannot start the HTTP server", {{"err", error}});

@@ -1,5 +1,7 @@
 #pragma once
 // Command-line flags. Every input root (engine endpoint, procfs) is a flag; nothing is global.
+// Each flag is declared once, in the table in flags.cc, from which both ParseFlags and Usage()
+// are made; its default is the member initializer below, which --help shows.
 
 #include <chrono>
 #include <optional>

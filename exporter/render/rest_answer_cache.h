@@ -10,13 +10,13 @@
 #include <string>
 #include <unordered_map>
 
-#include "exporter/web/http_server.h"
+#include "exporter/render/answer.h"
 
 namespace evonic::exporter {
 
 /// A stored answer: the plain one and its gzip copy (empty if zlib failed).
 struct StoredAnswer {
-  HttpResponse plain;
+  Answer plain;
   std::string gzip;
 };
 

@@ -1,12 +1,10 @@
 #include "exporter/render/rest_api.h"
 
-#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "exporter/render/docker_units.h"
-#include "exporter/render/rest_answer_cache.h"
 
 namespace evonic::exporter {
 
@@ -24,20 +22,18 @@ std::string Dump(const ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-HttpResponse JsonText(int status, std::string text) {
-  HttpResponse r;
+// A JSON answer; `text` ends with a newline.
+Answer JsonText(int status, std::string text) {
+  Answer r;
   r.status = status;
   r.content_type = "application/json";
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.owned = std::move(text);
-  r.owned += "\n";
+  r.body = std::move(text);
   return r;
 }
 
-HttpResponse Json(int status, const ordered_json& body) { return JsonText(status, Dump(body)); }
-
-HttpResponse Error(int status, const std::string& message) {
-  return Json(status, ordered_json{{"error", message}, {"status", status}});
+Answer Error(int status, const std::string& message) {
+  return JsonText(status, JsonErrorBody(status, message));
 }
 
 std::string Rfc3339(double seconds) {
@@ -154,7 +150,7 @@ ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic,
 
 // `body` (an object whose last key is "containers", an empty array) with the containers written
 // one at a time: a document of 100 containers held as one DOM took 1.6 MB per render (heaptrack);
-// compact dumps concatenate to the same bytes as dumping the whole document.
+// compact dumps concatenate to the same bytes as dumping the whole document. Ends with a newline.
 std::string WithContainers(const ordered_json& body, const std::vector<const model::Sandbox*>& list,
                            const model::Snapshot& snap, const ordered_json& after) {
   std::string out = Dump(body);
@@ -171,11 +167,11 @@ std::string WithContainers(const ordered_json& body, const std::vector<const mod
     out += ':';
     out += Dump(value);
   }
-  out += '}';
+  out += "}\n";
   return out;
 }
 
-HttpResponse Pool(const model::Snapshot& snap) {
+Answer Pool(const model::Snapshot& snap) {
   std::vector<const model::Sandbox*> list;
   list.reserve(snap.sandboxes.size());
   double cpu = 0, memory = 0, rx = 0, tx = 0, read = 0, write = 0, pids = 0;
@@ -220,8 +216,8 @@ HttpResponse Pool(const model::Snapshot& snap) {
   return JsonText(200, WithContainers(body, list, snap, after));
 }
 
-HttpResponse Agent(const model::Snapshot& snap, const model::EvonicView* evonic,
-                   const std::string& agent_id) {
+Answer Agent(const model::Snapshot& snap, const model::EvonicView* evonic,
+             const std::string& agent_id) {
   std::string name = agent_id;
   bool enabled = true;
   if (evonic != nullptr) {
@@ -271,7 +267,7 @@ bool IsFresh(const model::Snapshot& snap, double now_seconds) {
              kFreshIntervals * st.collect_interval_seconds + st.collect_duration_seconds;
 }
 
-HttpResponse RestAnswer(const Exposition& current, const std::string& path, double now_seconds) {
+Answer RestAnswer(const Exposition& current, const std::string& path, double now_seconds) {
   const std::string prefix = kAgentsPrefix, suffix = kAgentSuffix;
   const bool pool = path == kPoolPath;
   const bool agent = !pool && path.size() > prefix.size() + suffix.size() &&
@@ -295,43 +291,6 @@ HttpResponse RestAnswer(const Exposition& current, const std::string& path, doub
   }
   const model::EvonicView* evonic = snap.evonic.get();
   return agent ? Agent(snap, evonic, agent_id) : Pool(snap);
-}
-
-namespace {
-
-// A request: the stored answer of the latest snapshot when it is fresh, else a fresh answer.
-HttpResponse Serve(const model::Latest<Exposition>& latest, RestAnswerCache& cache,
-                   const HttpRequest& req) {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::shared_ptr<const Exposition> e = latest.Get();
-  // Freshness depends on the time, so it is checked on every request; given a fresh snapshot,
-  // the answer depends only on the snapshot and the path.
-  if (!IsFresh(*e->snapshot, now)) return RestAnswer(*e, req.path, now);
-  std::shared_ptr<const StoredAnswer> stored =
-      cache.FindOrRender(e->snapshot->generation, req.path, [&] {
-        auto answer = std::make_shared<StoredAnswer>();
-        answer->plain = RestAnswer(*e, req.path, now);
-        if (answer->plain.status == 200) answer->gzip = Gzip(std::string(answer->plain.Body()));
-        return std::shared_ptr<const StoredAnswer>(std::move(answer));
-      });
-  if (stored->plain.status != 200) return stored->plain;
-  HttpResponse r;
-  r.status = stored->plain.status;
-  r.content_type = stored->plain.content_type;
-  r.headers = stored->plain.headers;
-  // The stored answer outlives its eviction from the cache while it is written.
-  SetStoredBody(r, req, stored->plain.Body(), stored->gzip, stored);
-  return r;
-}
-
-}  // namespace
-
-void AddRestRoutes(const model::Latest<Exposition>& latest, Routes& routes) {
-  auto cache = std::make_shared<RestAnswerCache>();
-  routes["/api/*"] = {Access::kPersonal, [&latest, cache](const HttpRequest& req) {
-                        return Serve(latest, *cache, req);
-                      }};
 }
 
 }  // namespace evonic::exporter

@@ -3,27 +3,21 @@
 // Docker):
 //   GET /api/agents/<agent_id>/sandbox/stats   one agent's sandboxes
 //   GET /api/sandbox/stats                     the whole pool, with totals
-// The answers hold personal data (external_user_id): the routes are Access::kPersonal.
+// The answers hold personal data (external_user_id); exporter/rest_routes.h serves them.
 
 #include <string>
 
+#include "exporter/render/answer.h"
 #include "exporter/render/exposition.h"
-#include "exporter/web/http_server.h"
-#include "model/latest.h"
 
 namespace evonic::exporter {
-
-/// Adds the "/api/*" route. `latest` must outlive the server. Handlers are thread-safe. The 200
-/// answers are rendered once per published snapshot (RestAnswerCache) and served as stored,
-/// gzipped when the client accepts it.
-void AddRestRoutes(const model::Latest<Exposition>& latest, Routes& routes);
 
 /// Whether `snap` may be served at `now_seconds`: the engine answered and the last collection is
 /// at most 3 intervals (plus its own duration) old. Otherwise the REST answer is 503.
 bool IsFresh(const model::Snapshot& snap, double now_seconds);
 
 /// The answer for one request path under /api/ at time `now_seconds` (exposed for tests).
-HttpResponse RestAnswer(const Exposition& current, const std::string& path, double now_seconds);
+Answer RestAnswer(const Exposition& current, const std::string& path, double now_seconds);
 
 /// Whether `agent_id` could be an Evonic agent id (no '/', '%', "..", control bytes, 1 to 128
 /// characters).

@@ -6,9 +6,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <optional>
 
+#include "exporter/render/answer.h"
 #include "exporter/web/tls_context.h"
 
 namespace evonic::exporter {
@@ -35,7 +35,7 @@ HttpResponse JsonError(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
   r.content_type = "application/json";
-  r.owned = nlohmann::json{{"error", message}, {"status", status}}.dump() + "\n";
+  r.owned = JsonErrorBody(status, message);
   return r;
 }
 

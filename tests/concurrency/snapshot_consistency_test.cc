@@ -19,7 +19,7 @@
 
 #include "collectors/docker/curl_handles.h"
 #include "exporter/render/exposition.h"
-#include "exporter/render/rest_api.h"
+#include "exporter/rest_routes.h"
 #include "exporter/routes.h"
 #include "exporter/web/http_server.h"
 #include "logging/logger.h"
@@ -184,8 +184,9 @@ TEST(SnapshotConsistency, EveryRestAnswerSeesOneGeneration) {
     return exporter::Render(s, no_process, build);
   };
   model::Latest<exporter::Exposition> latest(fresh(1));
+  model::SystemClock clock;
   exporter::Routes routes;
-  exporter::AddRestRoutes(latest, routes);
+  exporter::AddRestRoutes(latest, clock, routes);
   const exporter::HttpHandler& handler = routes.at("/api/*").handler;
 
   constexpr std::uint64_t kGenerations = 2000;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exporter/render/rest_answer_cache.h"
+#include "exporter/rest_routes.h"
 
 namespace evonic::exporter {
 namespace {
@@ -66,12 +67,13 @@ std::shared_ptr<Exposition> MakeExposition(bool with_db, bool docker_up = true,
   return e;
 }
 
+json Body(const Answer& r) { return json::parse(r.body); }
 json Body(const HttpResponse& r) { return json::parse(r.Body()); }
 
 TEST(RestApi, AgentAnswerHasTheContract) {
   auto e = MakeExposition(true);
-  HttpResponse r = RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow);
-  ASSERT_EQ(r.status, 200) << r.Body();
+  Answer r = RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow);
+  ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
   json b = Body(r);
   EXPECT_EQ(b["agent_id"], "admin");
@@ -168,18 +170,18 @@ TEST(RestApi, AnswersAreOneCompactDocumentInContractOrder) {
        {"/api/sandbox/stats", "/api/agents/admin/sandbox/stats",
         "/api/agents/data-analyst/sandbox/stats", "/api/agents/idle/sandbox/stats"}) {
     SCOPED_TRACE(path);
-    HttpResponse r = RestAnswer(*e, path, kNow);
+    Answer r = RestAnswer(*e, path, kNow);
     ASSERT_EQ(r.status, 200);
-    std::string body(r.Body());
+    std::string body(r.body);
     ASSERT_EQ(body.back(), '\n');
     auto doc = nlohmann::ordered_json::parse(body);
     EXPECT_EQ(doc.dump() + "\n", body);  // compact, nothing lost or reordered
   }
-  auto pool = nlohmann::ordered_json::parse(RestAnswer(*e, "/api/sandbox/stats", kNow).Body());
+  auto pool = nlohmann::ordered_json::parse(RestAnswer(*e, "/api/sandbox/stats", kNow).body);
   EXPECT_EQ(Keys(pool), (std::vector<std::string>{"pool_size", "max_containers", "containers",
                                                   "aggregate", "collected_at"}));
   auto agent =
-      nlohmann::ordered_json::parse(RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow).Body());
+      nlohmann::ordered_json::parse(RestAnswer(*e, "/api/agents/admin/sandbox/stats", kNow).body);
   EXPECT_EQ(Keys(agent),
             (std::vector<std::string>{"agent_id", "agent_name", "sandbox_enabled",
                                       "active_containers", "containers", "collected_at"}));
@@ -188,11 +190,11 @@ TEST(RestApi, AnswersAreOneCompactDocumentInContractOrder) {
 
 TEST(RestApi, AgentErrorsWithADatabase) {
   auto e = MakeExposition(true);
-  HttpResponse unknown = RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow);
+  Answer unknown = RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow);
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(Body(unknown)["status"], 404);
   EXPECT_TRUE(Body(unknown)["error"].is_string());
-  HttpResponse locked = RestAnswer(*e, "/api/agents/locked/sandbox/stats", kNow);
+  Answer locked = RestAnswer(*e, "/api/agents/locked/sandbox/stats", kNow);
   EXPECT_EQ(locked.status, 400);
   EXPECT_NE(Body(locked)["error"].get<std::string>().find("disabled"), std::string::npos);
   json idle = Body(RestAnswer(*e, "/api/agents/idle/sandbox/stats", kNow));
@@ -217,7 +219,7 @@ TEST(RestApi, HostileAgentIdsAre400) {
       "a/b", "a%2Fb", "..", "a..b", std::string("a\x01"), "a\\b", std::string(129, 'x')};
   for (const std::string& id : hostile) {
     SCOPED_TRACE(id);
-    HttpResponse r = RestAnswer(*e, "/api/agents/" + id + "/sandbox/stats", kNow);
+    Answer r = RestAnswer(*e, "/api/agents/" + id + "/sandbox/stats", kNow);
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(Body(r)["status"], 400);
   }
@@ -230,10 +232,25 @@ TEST(RestApi, UnknownApiPathsAre404InJson) {
   for (const char* path : {"/api/", "/api/agents/admin", "/api/agents//sandbox/stats",
                            "/api/sandbox/stats/extra", "/api/agents/admin/sandbox/statsx"}) {
     SCOPED_TRACE(path);
-    HttpResponse r = RestAnswer(*e, path, kNow);
+    Answer r = RestAnswer(*e, path, kNow);
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(Body(r)["status"], 404);
   }
+}
+
+TEST(RestApi, ErrorsAreTheOneJsonErrorBody) {
+  // The REST errors and the web server's 401/429 refusals share these bytes.
+  EXPECT_EQ(JsonErrorBody(401, "authentication required"),
+            "{\"error\":\"authentication required\",\"status\":401}\n");
+  // Invalid UTF-8 (an agent id is echoed) becomes U+FFFD instead of failing.
+  EXPECT_EQ(JsonErrorBody(404, "agent '\xff' \"x\""),
+            "{\"error\":\"agent '\xef\xbf\xbd' \\\"x\\\"\",\"status\":404}\n");
+  auto e = MakeExposition(true);
+  Answer r = RestAnswer(*e, "/api/agents/nobody/sandbox/stats", kNow);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Cache-Control", "no-store"}}));
+  EXPECT_EQ(r.body, JsonErrorBody(404, "agent 'nobody' does not exist"));
 }
 
 TEST(RestApi, UnreachableEngineOrStaleSnapshotIs503) {
@@ -266,10 +283,6 @@ std::string Gunzip(std::string_view data) {
   return out;
 }
 
-double WallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // What the route serves for `path` (credentials are the server's business, not the handler's).
 HttpResponse Serve(const Routes& routes, const std::string& path) {
   HttpRequest req;
@@ -280,7 +293,7 @@ HttpResponse Serve(const Routes& routes, const std::string& path) {
 
 std::shared_ptr<Exposition> Published(std::uint64_t generation, double max_containers,
                                       bool docker_up = true) {
-  auto e = MakeExposition(true, docker_up, WallNow() - 1);
+  auto e = MakeExposition(true, docker_up, kNow - 1);
   auto snap = std::make_shared<model::Snapshot>(*e->snapshot);
   snap->generation = generation;
   snap->pool_max_containers = max_containers;
@@ -290,8 +303,9 @@ std::shared_ptr<Exposition> Published(std::uint64_t generation, double max_conta
 
 TEST(RestRoute, AnswersFollowEveryNewSnapshot) {
   model::Latest<Exposition> latest(Published(1, 10));
+  model::ManualClock clock(kNow);
   Routes routes;
-  AddRestRoutes(latest, routes);
+  AddRestRoutes(latest, clock, routes);
   for (const char* path : {"/api/sandbox/stats", "/api/agents/admin/sandbox/stats"}) {
     SCOPED_TRACE(path);
     HttpResponse first = Serve(routes, path);
@@ -320,8 +334,14 @@ TEST(RestRoute, AnswersFollowEveryNewSnapshot) {
 
 TEST(RestRoute, AStoredAnswerIsNeverServedWhenTheSnapshotIsNotFresh) {
   model::Latest<Exposition> latest(Published(7, 10));
+  model::ManualClock clock(kNow);
   Routes routes;
-  AddRestRoutes(latest, routes);
+  AddRestRoutes(latest, clock, routes);
+  ASSERT_EQ(Serve(routes, "/api/sandbox/stats").status, 200);
+  // The same snapshot once more than 3 intervals (5 s each) have passed: 503, not the stored 200.
+  clock.Advance(16);
+  EXPECT_EQ(Serve(routes, "/api/sandbox/stats").status, 503);
+  clock.Set(kNow);
   ASSERT_EQ(Serve(routes, "/api/sandbox/stats").status, 200);
   // Same generation, engine now down (as time passing makes a snapshot stale): 503, not the
   // stored 200.
