@@ -3,9 +3,10 @@
 
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "collectors/identity/name_pattern.h"
 
 namespace evonic::collectors {
 
@@ -18,6 +19,12 @@ struct Identity {
   bool matched = false;
 };
 
+/// Longer container names and identity label values are not read for identity: the rules never
+/// see them (a name of 30,000 characters is accepted by Docker), and such a sandbox is exported as
+/// unmatched with the name cut to kMaxUnmatchedSessionBytes as its session.
+inline constexpr std::size_t kMaxIdentityInputBytes = 512;
+inline constexpr std::size_t kMaxUnmatchedSessionBytes = 128;
+
 /// Today's Evonic naming: `evonic-<session_id>`, where session_id is `<agent_id>-<8 hex>`.
 inline constexpr const char* kDefaultNameRule = R"(^evonic-(?<session>(?<agent>.+)-[0-9a-f]{8})$)";
 inline constexpr const char* kUnknownAgent = "unknown";
@@ -25,9 +32,10 @@ inline constexpr const char* kUnknownAgent = "unknown";
 /// \brief Resolves container names and labels to agent and session ids.
 ///
 /// Labels (when the configured keys are present) win over the name; name rules are tried in order
-/// and the first that matches wins. A rule is an ECMAScript regular expression with the named
-/// groups `(?<session>...)` and optionally `(?<agent>...)`, and may refer back with `\k<agent>`.
-/// Immutable after Create(); const methods are thread-safe.
+/// and the first that matches wins. A rule is a regular expression in ECMAScript syntax (see
+/// NamePattern for what is accepted) with the named groups `(?<session>...)` and optionally
+/// `(?<agent>...)`, and may refer back with `\k<agent>`. Matching never recurses per character
+/// and is bounded in steps. Immutable after Create(); const methods are thread-safe.
 class IdentityResolver {
  public:
   struct Options {
@@ -45,7 +53,7 @@ class IdentityResolver {
  private:
   struct NameRule {
     std::string source;
-    std::regex re;
+    NamePattern pattern;
     int agent_group = -1;  // -1: this rule names no agent
     int session_group = -1;
   };
@@ -55,14 +63,5 @@ class IdentityResolver {
   std::string session_label_;
   std::vector<NameRule> rules_;
 };
-
-/// Translates `(?<name>...)` groups and `\k<name>` references into plain ECMAScript, which
-/// std::regex understands, and reports the group numbers. Exposed for tests.
-struct TranslatedPattern {
-  std::string ecmascript;
-  std::map<std::string, int> groups;
-};
-std::optional<TranslatedPattern> TranslateNamedGroups(const std::string& pattern,
-                                                      std::string* error);
 
 }  // namespace evonic::collectors

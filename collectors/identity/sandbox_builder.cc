@@ -56,7 +56,7 @@ SandboxIdentity SandboxBuilder::Resolve(const std::string& container_name,
 model::Sandbox SandboxBuilder::Build(const ContainerRef& ref, const ContainerDetails* details) {
   model::Sandbox s;
   s.container_id = ref.id;
-  s.container_name = ref.name;
+  s.container_name = ref.name.substr(0, kMaxIdentityInputBytes);  // a label value: bounded
   SandboxIdentity id = Resolve(ref.name, ref.labels);
   s.agent_id = std::move(id.agent_id);
   s.session_id = std::move(id.session_id);

@@ -189,47 +189,26 @@ TEST(IdentityRules, BadRulesAreRejectedWithAReason) {
   EXPECT_NE(e.find("^runpy-(?<session>"), std::string::npos) << e;
 }
 
-TEST(TranslateNamedGroups, GroupNumbering) {
-  std::string error;
-  auto t =
-      TranslateNamedGroups(R"(^(?:x|y)(?<agent>[(a-z]+)-(\d+)(?<session>\k<agent>\(z\))$)", &error);
-  ASSERT_TRUE(t.has_value()) << error;
-  // (?:...) does not count; [(a-z] holds a '(' that opens nothing; \( is a literal.
-  // Groups: 1 agent, 2 (\d+), 3 session.
-  EXPECT_EQ(t->groups.at("agent"), 1);
-  EXPECT_EQ(t->groups.at("session"), 3);
-  EXPECT_EQ(t->groups.size(), 2u);
-  EXPECT_EQ(t->ecmascript, R"(^(?:x|y)([(a-z]+)-(\d+)(\1\(z\))$)");
-}
-
-TEST(TranslateNamedGroups, ClassWithEscapedBracketAndLookahead) {
-  std::string error;
-  auto t = TranslateNamedGroups(R"((?=e)[\](](?<session>a)(?!b)(c)(?<agent>d))", &error);
-  ASSERT_TRUE(t.has_value()) << error;
-  EXPECT_EQ(t->groups.at("session"), 1);
-  EXPECT_EQ(t->groups.at("agent"), 3);
-  EXPECT_EQ(t->ecmascript, R"((?=e)[\](](a)(?!b)(c)(d))");
-}
-
-TEST(TranslateNamedGroups, TranslatedDefaultRuleMatches) {
-  std::string error;
-  auto t = TranslateNamedGroups(kDefaultNameRule, &error);
-  ASSERT_TRUE(t.has_value()) << error;
-  EXPECT_EQ(t->ecmascript, R"(^evonic-((.+)-[0-9a-f]{8})$)");
-  EXPECT_EQ(t->groups.at("session"), 1);
-  EXPECT_EQ(t->groups.at("agent"), 2);
-}
-
-TEST(TranslateNamedGroups, Malformed) {
-  std::string error;
-  EXPECT_FALSE(TranslateNamedGroups(R"((?<session.+)", &error).has_value());
-  EXPECT_FALSE(error.empty());
-  error.clear();
-  EXPECT_FALSE(TranslateNamedGroups(R"((?<a>x)\k<a)", &error).has_value());
-  EXPECT_FALSE(error.empty());
-  error.clear();
-  EXPECT_FALSE(TranslateNamedGroups(R"((?<a>x)\kx)", &error).has_value());
-  EXPECT_FALSE(error.empty());
+TEST(IdentityBounds, NamesAndLabelsOverTheLimitAreNotReadAndDoNotCrash) {
+  // Docker accepts names of 30,000 characters; std::regex recursed once per character and
+  // overflowed the collection thread's stack on such a name (issue G.1). Up to 1 MiB here.
+  IdentityResolver r = Make({kDefaultNameRule});
+  for (std::size_t size : {kMaxIdentityInputBytes - 16, kMaxIdentityInputBytes + 1,
+                           std::size_t{30009}, std::size_t{1} << 20}) {
+    const std::string name = "evonic-" + std::string(size - 16, 'a') + "-0123abcd";
+    Identity id = r.Resolve(name, {});
+    if (name.size() <= kMaxIdentityInputBytes) {
+      EXPECT_TRUE(id.matched) << size;
+      continue;
+    }
+    EXPECT_FALSE(id.matched) << size;
+    EXPECT_EQ(id.agent_id, kUnknownAgent);
+    EXPECT_EQ(id.session_id, name.substr(0, kMaxUnmatchedSessionBytes));
+  }
+  const std::string long_label(kMaxIdentityInputBytes + 1, 'x');
+  Identity id = r.Resolve("evonic-ops-12345678",
+                          {{"evonic.agent_id", long_label}, {"evonic.session_id", long_label}});
+  ExpectIdentity(id, "ops", "ops-12345678", true);  // the labels were ignored, the name used
 }
 
 }  // namespace
