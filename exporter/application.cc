@@ -66,7 +66,7 @@ std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildIn
   if (!cfg.evonic_root.empty()) {
     const char* env_max = std::getenv("SANDBOX_MAX_CONTAINERS");
     database = std::make_unique<collectors::EvonicDatabase>(
-        cfg.evonic_root, log,
+        cfg.evonic_root, log, app->clock_,
         env_max != nullptr ? std::optional<std::string>(env_max) : std::nullopt);
   }
   app->builder_.emplace(std::move(*identity), std::move(database));

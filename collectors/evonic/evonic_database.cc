@@ -1,6 +1,5 @@
 #include "collectors/evonic/evonic_database.h"
 
-#include <chrono>
 #include <utility>
 
 namespace evonic::collectors {
@@ -9,10 +8,6 @@ namespace {
 
 constexpr const char* kAgentsQuery = "SELECT id, name, sandbox_enabled FROM agents";
 constexpr const char* kSessionsQuery = "SELECT id, agent_id, external_user_id FROM chat_sessions";
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // An agent id becomes a folder name: anything that could leave `<root>/agents/` is not read.
 bool IsSafeFolderName(const std::string& id) {
@@ -47,9 +42,11 @@ bool SameSessions(const std::vector<model::EvonicSession>& a,
 }  // namespace
 
 EvonicDatabase::EvonicDatabase(std::filesystem::path evonic_root, logging::Logger& logger,
+                               const model::Clock& clock,
                                std::optional<std::string> max_containers_environment)
     : root_(std::filesystem::absolute(evonic_root)),
       logger_(logger),
+      clock_(clock),
       max_containers_(std::move(max_containers_environment), root_ / ".env", logger),
       agents_file_(root_ / "shared" / "db" / "evonic.db"),
       view_(std::make_shared<const model::EvonicView>()) {}
@@ -166,7 +163,7 @@ std::shared_ptr<model::EvonicView> EvonicDatabase::BuildView(bool db_up) const {
   auto view = std::make_shared<model::EvonicView>();
   view->db_up = db_up;
   view->last_refresh_timestamp_seconds =
-      db_up ? NowSeconds() : view_->last_refresh_timestamp_seconds;
+      db_up ? clock_.NowSeconds() : view_->last_refresh_timestamp_seconds;
   view->agents = agents_;
   // A session id names its agent, so two chat.db files cannot rightly share one; if they do, the
   // first agent in id order keeps it.

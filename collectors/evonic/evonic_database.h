@@ -12,6 +12,7 @@
 #include "collectors/evonic/session_match.h"
 #include "collectors/evonic/sqlite_file.h"
 #include "logging/logger.h"
+#include "model/clock.h"
 #include "model/evonic_view.h"
 
 namespace evonic::collectors {
@@ -43,7 +44,7 @@ class EvonicDatabase {
   /// `max_containers_environment`: the process's SANDBOX_MAX_CONTAINERS, if set (the caller reads
   /// the environment; this class never does).
   EvonicDatabase(std::filesystem::path evonic_root, logging::Logger& logger,
-                 std::optional<std::string> max_containers_environment);
+                 const model::Clock& clock, std::optional<std::string> max_containers_environment);
   EvonicDatabase(const EvonicDatabase&) = delete;
   EvonicDatabase& operator=(const EvonicDatabase&) = delete;
 
@@ -72,6 +73,7 @@ class EvonicDatabase {
 
   std::filesystem::path root_;
   logging::Logger& logger_;
+  const model::Clock& clock_;
   MaxContainersSetting max_containers_;
   SqliteFile agents_file_;
   bool agents_problem_reported_ = false;

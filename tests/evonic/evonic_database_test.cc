@@ -42,16 +42,17 @@ class EvonicDatabaseTest : public ::testing::Test {
 
   TempDir root_;
   CapturedLog log_;
+  model::ManualClock clock_{1795700000.5};
   std::unique_ptr<Writer> agents_, admin_chat_, analyst_chat_;
 };
 
 TEST_F(EvonicDatabaseTest, ReadsAgentsAndSessions) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   const auto view = db.Refresh();
   ASSERT_TRUE(view);
   EXPECT_TRUE(view->db_up);
-  EXPECT_GT(view->last_refresh_timestamp_seconds, 1.6e9);
+  EXPECT_EQ(view->last_refresh_timestamp_seconds, clock_.NowSeconds());
   ASSERT_EQ(view->agents.size(), 2u);
   EXPECT_EQ(view->agents.at("admin").name, "Admin Assistant");
   EXPECT_FALSE(view->agents.at("admin").sandbox_enabled);
@@ -66,7 +67,7 @@ TEST_F(EvonicDatabaseTest, ReadsAgentsAndSessions) {
 
 TEST_F(EvonicDatabaseTest, SameViewUntilSomethingChanges) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   const auto first = db.Refresh();
   EXPECT_EQ(db.Refresh(), first);
   EXPECT_EQ(db.Refresh(), first);
@@ -94,7 +95,7 @@ TEST_F(EvonicDatabaseTest, SameViewUntilSomethingChanges) {
 
 TEST_F(EvonicDatabaseTest, NoReadTransactionLeftBetweenRefreshes) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   for (int i = 0; i < 10; ++i) {
     analyst_chat_->Exec(test::SessionInsert("data-analyst-" + std::to_string(10000000 + i),
                                             "data-analyst", "c@example.com"));
@@ -109,7 +110,7 @@ TEST_F(EvonicDatabaseTest, NoReadTransactionLeftBetweenRefreshes) {
 
 TEST_F(EvonicDatabaseTest, NewAgentWhoseChatDbAppearsLater) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   db.Refresh();
   agents_->Exec(test::AgentInsert("researcher", "Researcher", true));
   std::filesystem::create_directories(root_.path() / "agents" / "researcher");
@@ -129,7 +130,7 @@ TEST_F(EvonicDatabaseTest, NewAgentWhoseChatDbAppearsLater) {
 
 TEST_F(EvonicDatabaseTest, AgentFolderDeletedAndAgentRowDeleted) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   EXPECT_EQ(db.Refresh()->sessions.size(), 2u);
 
   admin_chat_.reset();
@@ -146,7 +147,7 @@ TEST_F(EvonicDatabaseTest, AgentFolderDeletedAndAgentRowDeleted) {
 }
 
 TEST_F(EvonicDatabaseTest, EvonicDbMissingAtStartThenCreated) {
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   auto view = db.Refresh();
   EXPECT_FALSE(view->db_up);
   EXPECT_TRUE(view->agents.empty());
@@ -166,7 +167,7 @@ TEST_F(EvonicDatabaseTest, EvonicDbMissingAtStartThenCreated) {
 
 TEST_F(EvonicDatabaseTest, CorruptEvonicDbKeepsLastGoodView) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   const auto good = db.Refresh();
   ASSERT_TRUE(good->db_up);
 
@@ -199,7 +200,7 @@ TEST_F(EvonicDatabaseTest, CorruptEvonicDbKeepsLastGoodView) {
 
 TEST_F(EvonicDatabaseTest, EvonicDbOverwrittenInPlace) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   ASSERT_TRUE(db.Refresh()->db_up);
   // Everything in the main file, so that the garbage below is what a read finds (the reader's
   // open connection keeps the WAL from being deleted, and SQLite would serve pages from it).
@@ -214,7 +215,7 @@ TEST_F(EvonicDatabaseTest, EvonicDbOverwrittenInPlace) {
 
 TEST_F(EvonicDatabaseTest, CorruptChatDbKeepsThatAgentsSessions) {
   MakeTwoAgents();
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   db.Refresh();
   EXPECT_EQ(admin_chat_->CheckpointBusy(), 0);
   admin_chat_.reset();
@@ -239,9 +240,9 @@ TEST_F(EvonicDatabaseTest, CorruptChatDbKeepsThatAgentsSessions) {
 TEST_F(EvonicDatabaseTest, MaxContainersFromEnvironmentOrDotenv) {
   MakeTwoAgents();
   test::WriteFile(root_.path() / ".env", "SANDBOX_MAX_CONTAINERS=\"15\"\n");
-  EvonicDatabase from_env(root_.path(), log_.logger(), "20");
+  EvonicDatabase from_env(root_.path(), log_.logger(), clock_, "20");
   EXPECT_EQ(from_env.Refresh()->max_containers, 20.0);
-  EvonicDatabase from_file(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase from_file(root_.path(), log_.logger(), clock_, std::nullopt);
   const auto view = from_file.Refresh();
   EXPECT_EQ(view->max_containers, 15.0);
   EXPECT_EQ(from_file.Refresh(), view);
@@ -253,7 +254,7 @@ TEST_F(EvonicDatabaseTest, AgentIdsThatCannotBeFoldersAreSkipped) {
   MakeTwoAgents();
   agents_->Exec(test::AgentInsert("..", "Dots", true));
   agents_->Exec(test::AgentInsert("x/../../etc", "Slash", true));
-  EvonicDatabase db(root_.path(), log_.logger(), std::nullopt);
+  EvonicDatabase db(root_.path(), log_.logger(), clock_, std::nullopt);
   const auto view = db.Refresh();
   EXPECT_EQ(view->agents.size(), 4u);
   EXPECT_EQ(view->sessions.size(), 2u);

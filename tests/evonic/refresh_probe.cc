@@ -18,8 +18,10 @@ int main(int argc, char** argv) {
   }
   evonic::logging::Logger logger(evonic::logging::Level::kInfo, evonic::logging::Format::kLogfmt);
   const char* max_containers = std::getenv("SANDBOX_MAX_CONTAINERS");
+  evonic::model::SystemClock clock;
   evonic::collectors::EvonicDatabase database(
-      argv[1], logger, max_containers ? std::optional<std::string>(max_containers) : std::nullopt);
+      argv[1], logger, clock,
+      max_containers ? std::optional<std::string>(max_containers) : std::nullopt);
   std::string command;
   while (std::cin >> command) {
     if (command == "quit") break;
