@@ -3,9 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <utility>
+
+#include "logging/small_file.h"
 
 namespace evonic::exporter {
 
@@ -97,14 +97,9 @@ std::shared_ptr<const AlertThresholds> ParseAlertThresholds(const std::string& t
 
 std::shared_ptr<const AlertThresholds> LoadAlertThresholds(const std::string& path,
                                                            std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = path + ": cannot be read";
-    return nullptr;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseAlertThresholds(text.str(), path, error);
+  std::optional<std::string> text = logging::ReadSmallFile(path, error);
+  if (!text) return nullptr;
+  return ParseAlertThresholds(*text, path, error);
 }
 
 AlertThresholdsStore::AlertThresholdsStore(std::string path,
@@ -120,7 +115,12 @@ std::shared_ptr<const AlertThresholds> AlertThresholdsStore::Current() const {
 bool AlertThresholdsStore::Reload(logging::Logger& log) {
   if (path_.empty()) return false;
   std::string error;
-  auto loaded = LoadAlertThresholds(path_, &error);
+  std::shared_ptr<const AlertThresholds> loaded;
+  try {  // a running exporter must survive any file, whatever a parser throws
+    loaded = LoadAlertThresholds(path_, &error);
+  } catch (const std::exception& e) {
+    error = path_ + ": " + e.what();
+  }
   if (!loaded) {
     log.Error("thresholds reload failed, keeping the last good thresholds",
               {{"file", path_}, {"err", error}});

@@ -120,7 +120,11 @@ std::shared_ptr<const Exposition> Application::RenderNow(
 }
 
 void Application::Reload() {
-  ReloadWebConfigFile(config_.web_config_file, *server_, log_);
+  try {  // nothing an operator puts in a file may stop a running exporter
+    ReloadWebConfigFile(config_.web_config_file, *server_, log_);
+  } catch (const std::exception& e) {
+    log_.Error("web config reload failed; keeping the previous one", {{"err", e.what()}});
+  }
   thresholds_.Reload(log_);  // applies from the next render; a broken file keeps the last
 }
 

@@ -1,10 +1,10 @@
 #include "collectors/evonic/max_containers.h"
 
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "collectors/evonic/dotenv.h"
+#include "logging/small_file.h"
 
 namespace evonic::collectors {
 
@@ -12,21 +12,10 @@ namespace {
 
 constexpr const char* kKey = "SANDBOX_MAX_CONTAINERS";
 // A .env file is a few hundred bytes; anything this large is not one and is not read whole.
-constexpr std::size_t kMaxDotenvBytes = 1 << 20;
-
 std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-std::optional<std::string> ReadSmallFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text(kMaxDotenvBytes, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;
 }
 
 // For the log line only: values are settings, not personal data, but keep lines short.
@@ -61,7 +50,8 @@ MaxContainersSetting::MaxContainersSetting(std::optional<std::string> environmen
 
 std::optional<double> MaxContainersSetting::Current() {
   if (environment_) return *environment_;
-  const std::optional<std::string> text = ReadSmallFile(dotenv_path_);
+  std::string unread;  // a missing (or over 1 MiB) .env holds no setting; Evonic runs without one
+  const std::optional<std::string> text = logging::ReadSmallFile(dotenv_path_.string(), &unread);
   if (!text) return std::nullopt;
   const std::map<std::string, std::string> values = ParseDotenv(*text);
   const auto it = values.find(kKey);

@@ -3,8 +3,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <fstream>
-#include <iterator>
+#include <utility>
+
+#include "logging/small_file.h"
 
 namespace evonic::exporter {
 
@@ -30,12 +31,13 @@ std::optional<SessionLabeler> SessionLabeler::Create(const std::string& mode,
     *error = "--identity.session-label-mode=hash needs --identity.session-hash-key-file";
     return std::nullopt;
   }
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) {
-    *error = "--identity.session-hash-key-file=" + key_file + ": cannot read the file";
+  std::string why;
+  std::optional<std::string> key = logging::ReadSmallFile(key_file, &why);
+  if (!key) {
+    *error = "--identity.session-hash-key-file: " + why;
     return std::nullopt;
   }
-  l.key_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  l.key_ = std::move(*key);
   while (!l.key_.empty() && (l.key_.back() == '\n' || l.key_.back() == '\r')) l.key_.pop_back();
   if (l.key_.size() < kMinKeyBytes) {
     *error = "--identity.session-hash-key-file=" + key_file + ": the key must have at least " +

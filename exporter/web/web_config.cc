@@ -10,13 +10,13 @@
 #include <sstream>
 
 #include "exporter/web/bcrypt_hash.h"
+#include "logging/small_file.h"
 
 namespace evonic::exporter {
 
 namespace {
 
 // A config file is a few lines; anything this large is a mistake (or /dev/zero).
-constexpr std::streamsize kMaxFileBytes = 1 << 20;
 
 // Thrown while walking the document; caught once in ParseWebConfig and turned into `error`.
 struct ConfigError {
@@ -202,26 +202,12 @@ std::shared_ptr<const WebConfig> ParseWebConfig(const std::string& yaml_text,
 }
 
 std::shared_ptr<const WebConfig> LoadWebConfig(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open: " + std::strerror(errno);
-    return nullptr;
-  }
-  std::string text(static_cast<std::size_t>(kMaxFileBytes) + 1, '\0');
-  in.read(text.data(), kMaxFileBytes + 1);
-  if (in.bad()) {
-    *error = path + ": cannot read: " + std::strerror(errno);
-    return nullptr;
-  }
-  if (in.gcount() > kMaxFileBytes) {
-    *error = path + ": larger than 1 MiB; is this the right file?";
-    return nullptr;
-  }
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::optional<std::string> text = logging::ReadSmallFile(path, error);
+  if (!text) return nullptr;
   std::size_t slash = path.rfind('/');
   std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
   if (slash == 0) base_dir = "/";
-  return ParseWebConfig(text, path, base_dir, error);
+  return ParseWebConfig(*text, path, base_dir, error);
 }
 
 }  // namespace evonic::exporter

@@ -122,6 +122,19 @@ TEST(AlertThresholdsStore, ReloadAppliesAGoodFileAndKeepsTheLastGoodOnABrokenOne
   EXPECT_NE(logged.find(file.path()), std::string::npos);
 }
 
+TEST(AlertThresholds, AFileThatNeverEndsIsRefusedNotRead) {
+  // Issue G.6: reading /dev/zero whole exhausted memory (std::bad_alloc, abort).
+  std::string error;
+  EXPECT_EQ(LoadAlertThresholds("/dev/zero", &error), nullptr);
+  EXPECT_EQ(error, "/dev/zero: larger than 1 MiB; is this the right file?");
+  AlertThresholdsStore store("/dev/zero", nullptr);
+  std::FILE* sink = std::tmpfile();
+  logging::Logger log(logging::Level::kInfo, logging::Format::kLogfmt, sink);
+  EXPECT_FALSE(store.Reload(log));
+  std::fclose(sink);
+  EXPECT_DOUBLE_EQ(store.Current()->For("x", "cpu"), 0.9);  // the last good: built-in
+}
+
 TEST(AlertThresholdsStore, NoFileMeansBuiltInDefaultsAndNoReload) {
   AlertThresholdsStore store("", nullptr);
   std::FILE* sink = std::tmpfile();

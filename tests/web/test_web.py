@@ -196,6 +196,27 @@ class WebTest(unittest.TestCase):
         self.assertIsNone(e.proc.poll())
         self.assertEqual(self.procs.stop(e.proc), 0)
 
+    def test_endless_files_are_refused_and_sighup_survives_them(self):
+        # Issue G.6: --thresholds.file=/dev/zero exhausted memory and aborted (std::bad_alloc); a
+        # file replaced by /dev/zero and SIGHUP killed a running exporter.
+        p = subprocess.run([ARGS.binary, NO_ENGINE, "--web.listen-address=127.0.0.1:0",
+                            "--thresholds.file=/dev/zero"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("/dev/zero: larger than 1 MiB", p.stdout + p.stderr)
+        thresholds = self.write("thresholds.yml", "default:\n  cpu: 0.8\n")
+        e = self.start(f"basic_auth_users:\n  alice: '{bcrypt_hash('a')}'\n",
+                       "--thresholds.file=" + thresholds)
+        for path in (thresholds, os.path.join(self.dir, "web.yml")):
+            os.remove(path)
+            os.symlink("/dev/zero", path)
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("both reloads refused", lambda: "thresholds reload failed" in e.log() and
+                   "web config reload failed" in e.log())
+        self.assertEqual(e.log().count("larger than 1 MiB"), 2, e.log())
+        self.assertIsNone(e.proc.poll())
+        self.assertEqual(get(e.port, "/metrics", basic("alice", "a"))[0], 200)  # the old config
+        self.assertEqual(self.procs.stop(e.proc), 0)
+
     def test_broken_configs_stop_startup(self):
         cases = [
             ("basic_auth_user:\n  a: b\n", "unknown key 'basic_auth_user'"),
