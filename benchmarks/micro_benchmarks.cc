@@ -15,6 +15,7 @@
 #include "collectors/pipeline/sandbox_collector.h"
 #include "exporter/render/exposition.h"
 #include "exporter/render/rest_api.h"
+#include "tests/support/test_sandboxes.h"
 
 namespace {
 
@@ -46,30 +47,27 @@ void BM_ParseStatsCgroupV2(benchmark::State& state) {
 BENCHMARK(BM_ParseStatsCgroupV2);
 
 model::Sandbox MakeSandbox(int i) {
-  model::Sandbox s;
   char hex[16];
   std::snprintf(hex, sizeof hex, "%08x", i);
-  s.agent_id = "agent" + std::to_string(i % 7);
-  s.session_id = s.agent_id + "-" + hex;
-  s.container_name = "evonic-" + s.session_id;
-  s.container_id = std::string(56, 'a') + hex;
-  s.image = "evonic-sandbox:latest";
-  s.network_mode = "none";
-  s.identity_matched = true;
-  s.limits = {1.0, 536870912.0, 256.0};
-  s.start_time_seconds = 1795697000 + i;
-  model::SandboxUsage u;
-  u.cpu_seconds = u.cpu_user_seconds = u.cpu_system_seconds = 12.5 + i;
-  u.cpu_utilization_ratio = 0.01 * (i % 100);
-  u.cpu_periods = u.cpu_throttled_periods = 100 + i;
-  u.cpu_throttled_seconds = 0.5;
-  u.memory_used_bytes = 64.0 * 1048576 + i;
-  u.memory_limit_bytes = 536870912;
-  u.network = model::NetworkCounters{};
-  u.block_read_bytes = u.block_write_bytes = 4096.0 * i;
-  u.pids = 3;
-  s.usage = u;
-  return s;
+  const std::string agent = "agent" + std::to_string(i % 7);
+  return test::SandboxOf(agent, agent + "-" + hex)
+      .Id(std::string(56, 'a') + hex)
+      .EvonicName()
+      .Image("evonic-sandbox:latest")
+      .NetworkMode("none")
+      .Matched()
+      .Limits(1.0, 536870912.0, 256.0)
+      .StartedAt(1795697000 + i)
+      .Usage(test::UsageOf()
+                 .CpuSeconds(12.5 + i, 12.5 + i, 12.5 + i)
+                 .CpuRatio(0.01 * (i % 100))
+                 .Throttling(100 + i, 100 + i, 0.5)
+                 .Memory(64.0 * 1048576 + i, 536870912)
+                 .Network(model::NetworkCounters{})
+                 .Block(4096.0 * i, 4096.0 * i)
+                 .Pids(3)
+                 .Build())
+      .Build();
 }
 
 std::shared_ptr<model::Snapshot> MakeSnapshot(int n) {

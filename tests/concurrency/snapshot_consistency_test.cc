@@ -24,6 +24,7 @@
 #include "exporter/web/http_server.h"
 #include "logging/logger.h"
 #include "model/latest.h"
+#include "tests/support/test_sandboxes.h"
 
 namespace evonic {
 namespace {
@@ -54,21 +55,14 @@ std::shared_ptr<const model::Snapshot> SnapshotOfGeneration(std::uint64_t g) {
   s->pool_max_containers = v;
   s->status = {true, "1.41", v, v, v, v, v, v};
   for (int i = 0; i < 3; ++i) {
-    model::Sandbox b;
-    b.container_id = std::string(64, static_cast<char>('a' + i));
-    b.container_name = "evonic-agent" + std::to_string(i) + "-0000000" + std::to_string(i);
-    b.agent_id = "agent" + std::to_string(i);
-    b.session_id = b.agent_id + "-0000000" + std::to_string(i);
-    b.limits = {v, v, v};
-    b.start_time_seconds = v;
-    model::SandboxUsage u;
-    u.cpu_seconds = u.cpu_user_seconds = u.cpu_system_seconds = u.cpu_utilization_ratio = v;
-    u.cpu_periods = u.cpu_throttled_periods = u.cpu_throttled_seconds = v;
-    u.memory_used_bytes = u.memory_limit_bytes = v;
-    u.network = model::NetworkCounters{v, v, v, v, v, v, v, v};
-    u.block_read_bytes = u.block_write_bytes = u.pids = v;
-    b.usage = u;
-    s->sandboxes.push_back(b);
+    const std::string agent = "agent" + std::to_string(i);
+    s->sandboxes.push_back(test::SandboxOf(agent, agent + "-0000000" + std::to_string(i))
+                               .Id(static_cast<char>('a' + i))
+                               .EvonicName()
+                               .Limits(v, v, v)
+                               .StartedAt(v)
+                               .Usage(test::UsageAll(v))
+                               .Build());
   }
   return s;
 }

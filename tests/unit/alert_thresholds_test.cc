@@ -11,6 +11,7 @@
 #include <string>
 
 #include "exporter/render/exposition.h"
+#include "tests/support/test_sandboxes.h"
 
 namespace evonic::exporter {
 namespace {
@@ -144,20 +145,12 @@ TEST(AlertThresholdsStore, NoFileMeansBuiltInDefaultsAndNoReload) {
   EXPECT_DOUBLE_EQ(store.Current()->For("x", "cpu"), 0.9);
 }
 
-model::Sandbox MakeSandbox(const std::string& agent, const std::string& session) {
-  model::Sandbox s;
-  s.container_id = std::string(64, 'a');
-  s.container_name = "evonic-" + session;
-  s.agent_id = agent;
-  s.session_id = session;
-  return s;
-}
-
 TEST(AlertThresholdRatio, OneSeriesPerLiveAgentAndResourceWithTheResolvedValue) {
   auto snapshot = std::make_shared<model::Snapshot>();
   snapshot->status.docker_up = true;
-  snapshot->sandboxes = {MakeSandbox("a1", "a1-00000001"), MakeSandbox("a1", "a1-00000002"),
-                         MakeSandbox("b2", "b2-00000003")};
+  snapshot->sandboxes = {test::SandboxOf("a1", "a1-00000001").Id('a').EvonicName().Build(),
+                         test::SandboxOf("a1", "a1-00000002").Id('a').EvonicName().Build(),
+                         test::SandboxOf("b2", "b2-00000003").Id('a').EvonicName().Build()};
   auto t = MustParse("agents:\n  a1:\n    cpu: 0.5\n");
   auto e = Render(snapshot, ProcessStats{}, BuildInfo{"v", "r"}, SessionLabeler(), t.get());
   const std::string& text = e->text;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "exporter/render/metric_table.h"
+#include "tests/support/test_sandboxes.h"
 
 namespace evonic::exporter {
 namespace {
@@ -131,40 +132,30 @@ const std::string kWeird = "we\"ird\\path\nx";  // a quote, a backslash and a ne
 std::shared_ptr<model::Snapshot> TwoSandboxes() {
   auto snap = std::make_shared<model::Snapshot>();
   snap->generation = 7;
-  model::Sandbox a;
-  a.container_id = "58a261e59700f53aba5560db9ba4700c5aa273a7d53a88fbe554328f67a4bb92";
-  a.container_name = "evonic-data-analyst-e0d4d663";
-  a.image = "evonic-sandbox:test";
-  a.network_mode = "none";
-  a.agent_id = "data-analyst";
-  a.session_id = "data-analyst-e0d4d663";
-  a.identity_matched = true;
-  a.limits.cpu_cores = 1;
-  a.limits.memory_bytes = 536870912;
-  a.limits.pids = 256;
-  a.start_time_seconds = 1795697378.994098385;
-  model::SandboxUsage u;
-  u.cpu_seconds = 2.025995812;
-  u.cpu_user_seconds = 2.01;
-  u.cpu_system_seconds = 0.01;
-  u.cpu_utilization_ratio = 1.003678789;
-  u.cpu_periods = 23;
-  u.cpu_throttled_periods = 1;
-  u.cpu_throttled_seconds = 0.25;
-  u.memory_used_bytes = 524288;
-  u.memory_limit_bytes = 536870912;
-  u.network = model::NetworkCounters{1, 2, 3, 4, 5, 6, 7, 8};
-  u.block_read_bytes = 4096;
-  u.block_write_bytes = 8192;
-  u.pids = 2;
-  a.usage = u;
-
-  model::Sandbox b;  // no usage, no limits, no start time: only its info series
-  b.container_id = "738a1598226385dfe2089031bcbf0b7d132592ad6b6de6565011f739c0d9a6af";
-  b.container_name = kWeird;
-  b.image = "evonic-sandbox:test";
-  b.agent_id = "unknown";
-  b.session_id = kWeird;
+  model::Sandbox a = test::SandboxOf("data-analyst", "data-analyst-e0d4d663")
+                         .Id("58a261e59700f53aba5560db9ba4700c5aa273a7d53a88fbe554328f67a4bb92")
+                         .EvonicName()
+                         .Image("evonic-sandbox:test")
+                         .NetworkMode("none")
+                         .Matched()
+                         .Limits(1, 536870912, 256)
+                         .StartedAt(1795697378.994098385)
+                         .Usage(test::UsageOf()
+                                    .CpuSeconds(2.025995812, 2.01, 0.01)
+                                    .CpuRatio(1.003678789)
+                                    .Throttling(23, 1, 0.25)
+                                    .Memory(524288, 536870912)
+                                    .Network({1, 2, 3, 4, 5, 6, 7, 8})
+                                    .Block(4096, 8192)
+                                    .Pids(2)
+                                    .Build())
+                         .Build();
+  // No usage, no limits, no start time: only its info series.
+  model::Sandbox b = test::SandboxOf("unknown", kWeird)
+                         .Id("738a1598226385dfe2089031bcbf0b7d132592ad6b6de6565011f739c0d9a6af")
+                         .Name(kWeird)
+                         .Image("evonic-sandbox:test")
+                         .Build();
   snap->sandboxes = {a, b};
   snap->pool_max_containers = 10;
   snap->status.docker_up = true;

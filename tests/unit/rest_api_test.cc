@@ -10,6 +10,7 @@
 
 #include "exporter/render/rest_answer_cache.h"
 #include "exporter/rest_routes.h"
+#include "tests/support/test_sandboxes.h"
 
 namespace evonic::exporter {
 namespace {
@@ -19,24 +20,21 @@ using nlohmann::json;
 constexpr double kNow = 1800000000;  // "now" for freshness: the snapshot below ended 1 s before
 
 model::Sandbox MakeSandbox(const std::string& agent, const std::string& session, char id_char) {
-  model::Sandbox s;
-  s.container_id = std::string(64, id_char);
-  s.container_name = "evonic-" + session;
-  s.image = "evonic-sandbox:latest";
-  s.agent_id = agent;
-  s.session_id = session;
-  s.identity_matched = true;
-  s.limits = {1.0, 536870912.0, 256.0};
-  model::SandboxUsage u;
-  u.cpu_utilization_ratio = 0.15312;      // 15.312 % -> 15.31
-  u.memory_used_bytes = 142.0 * 1048576;  // "142MiB"
-  u.memory_limit_bytes = 25276502016.0;   // the host's: not shown, HostConfig's limit is
-  u.network = model::NetworkCounters{2.1e6, 4.8e6, 0, 0, 0, 0, 0, 0};
-  u.block_read_bytes = 8.3e6;
-  u.block_write_bytes = 12.5e6;
-  u.pids = 28;
-  s.usage = u;
-  return s;
+  return test::SandboxOf(agent, session)
+      .Id(id_char)
+      .EvonicName()
+      .Image("evonic-sandbox:latest")
+      .Matched()
+      .Limits(1.0, 536870912.0, 256.0)
+      .Usage(test::UsageOf()
+                 .CpuRatio(0.15312)  // 15.312 % -> 15.31
+                 // "142MiB"; the limit is the host's: not shown, HostConfig's limit is
+                 .Memory(142.0 * 1048576, 25276502016.0)
+                 .Network({2.1e6, 4.8e6, 0, 0, 0, 0, 0, 0})
+                 .Block(8.3e6, 12.5e6)
+                 .Pids(28)
+                 .Build())
+      .Build();
 }
 
 std::shared_ptr<Exposition> MakeExposition(bool with_db, bool docker_up = true,

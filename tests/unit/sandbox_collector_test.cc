@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/in_memory_engine.h"
+#include "tests/support/test_sandboxes.h"
 #include "tests/unit/test_util.h"
 
 namespace evonic::collectors {
@@ -21,22 +22,15 @@ namespace {
 
 using test::Fixture;
 
-model::Sandbox Box(std::string agent, std::string session, std::string id) {
-  model::Sandbox s;
-  s.agent_id = std::move(agent);
-  s.session_id = std::move(session);
-  s.container_id = std::move(id);
-  return s;
-}
-
 TEST(MakeLabelSetsUnique, DuplicatesGetTheirShortIdAndOutputIsSorted) {
   const std::string id1 = "2c7c125b0113a87e0bfdb0b85d5987e522df9d7ab3bb6bdf7d62ae418592eac4";
   const std::string id2 = "738a1598226385dfe2089031bcbf0b7d132592ad6b6de6565011f739c0d9a6af";
   const std::string id3 = "890cbff6a020a6a20b5351c152fea3e2f28f025dea337b7fd86d9f0861c896ec";
   const std::string id4 = "58a261e59700f53aba5560db9ba4700c5aa273a7d53a88fbe554328f67a4bb92";
-  std::vector<model::Sandbox> v = {
-      Box("ops", "ops-12345678", id3), Box("admin", "admin-6f07b262", id4),
-      Box("ops", "ops-12345678", id1), Box("ops", "ops-12345678", id2)};
+  std::vector<model::Sandbox> v = {test::SandboxOf("ops", "ops-12345678").Id(id3).Build(),
+                                   test::SandboxOf("admin", "admin-6f07b262").Id(id4).Build(),
+                                   test::SandboxOf("ops", "ops-12345678").Id(id1).Build(),
+                                   test::SandboxOf("ops", "ops-12345678").Id(id2).Build()};
   MakeLabelSetsUnique(v);
   ASSERT_EQ(v.size(), 4u);
   // Sorted by (agent, session, container id); the first by container id keeps the plain label
@@ -58,7 +52,8 @@ TEST(MakeLabelSetsUnique, DuplicatesGetTheirShortIdAndOutputIsSorted) {
 }
 
 TEST(MakeLabelSetsUnique, SameSessionDifferentAgentsAreNotDuplicates) {
-  std::vector<model::Sandbox> v = {Box("b", "s", "2222"), Box("a", "s", "1111")};
+  std::vector<model::Sandbox> v = {test::SandboxOf("b", "s").Id("2222").Build(),
+                                   test::SandboxOf("a", "s").Id("1111").Build()};
   MakeLabelSetsUnique(v);
   EXPECT_EQ(v[0].agent_id, "a");
   EXPECT_EQ(v[0].session_id, "s");
@@ -67,9 +62,10 @@ TEST(MakeLabelSetsUnique, SameSessionDifferentAgentsAreNotDuplicates) {
 
 TEST(MakeLabelSetsUnique, SuffixedNameCollidingWithARealSession) {
   // A real session already called "s@bbbbbbbbbbbb" must not end up sharing a label set.
-  std::vector<model::Sandbox> v = {Box("a", "s", "aaaaaaaaaaaaaaaa"),
-                                   Box("a", "s", "bbbbbbbbbbbbbbbb"),
-                                   Box("a", "s@bbbbbbbbbbbb", "cccccccccccccccc")};
+  std::vector<model::Sandbox> v = {
+      test::SandboxOf("a", "s").Id("aaaaaaaaaaaaaaaa").Build(),
+      test::SandboxOf("a", "s").Id("bbbbbbbbbbbbbbbb").Build(),
+      test::SandboxOf("a", "s@bbbbbbbbbbbb").Id("cccccccccccccccc").Build()};
   MakeLabelSetsUnique(v);
   std::set<std::pair<std::string, std::string>> pairs;
   for (const auto& s : v)
