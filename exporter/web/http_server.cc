@@ -45,11 +45,21 @@ constexpr const char* kNoUsersMessage =
     "restart or send SIGHUP";
 
 // The request must not carry a body: nothing here reads one, and an unread body would be parsed
-// as the next request on a kept-alive connection. 0 when there is none, else the status.
-int BodyRefusal(const HttpRequest& req) {
-  if (!req.Header("transfer-encoding").empty()) return 400;
-  const std::string length = req.Header("content-length");
-  if (length.empty() || length == "0") return 0;
+// as the next request on a kept-alive connection. 0 when there is none, else the status. Framing
+// is judged on every header line as sent: a second Content-Length (CivetWeb frames on the first,
+// the header map keeps the last) or any Transfer-Encoding is a 400, the setup of request
+// smuggling behind a proxy.
+int BodyRefusal(const mg_request_info& ri) {
+  int lengths = 0;
+  std::string length;
+  for (int i = 0; i < ri.num_headers; ++i) {
+    const std::string name = Lower(ri.http_headers[i].name);
+    if (name == "transfer-encoding") return 400;
+    if (name != "content-length") continue;
+    if (++lengths > 1) return 400;
+    length = Trim(ri.http_headers[i].value != nullptr ? ri.http_headers[i].value : "");
+  }
+  if (lengths == 0 || length == "0") return 0;
   return IsDigits(length) ? 413 : 400;
 }
 
@@ -288,12 +298,12 @@ void HttpServer::Serve(mg_connection* conn) {
   HttpResponse resp;
   const bool head = req.method == "HEAD";
   std::shared_ptr<const WebConfig> web = web_config_.Get();
-  bool close = false;
+  bool close = false;  // refused before routing: nothing more is read from this connection
   if (req.method != "GET" && !head) {
     resp = HttpResponse::Text(405, "method not allowed\n");
     resp.headers.emplace_back("Allow", "GET, HEAD");
-    close = BodyRefusal(req) != 0;
-  } else if (int refusal = BodyRefusal(req); refusal != 0) {
+    close = true;
+  } else if (int refusal = BodyRefusal(*ri); refusal != 0) {
     resp = HttpResponse::Text(refusal, "request bodies are not accepted\n");
     close = true;
   } else if (const Route* route = Find(req.path); route != nullptr) {
@@ -311,8 +321,9 @@ void HttpServer::Serve(mg_connection* conn) {
     resp = HttpResponse::Text(404, "not found\n");
   }
   if (close) {
-    // The unread body must not be taken for the next request.
-    resp.headers.emplace_back("Connection", "close");
+    // The unread body (or whatever follows a refused request) must not be taken for the next
+    // request: CivetWeb closes the connection after this answer and says so in its headers.
+    mg_disable_connection_keep_alive(conn);
   }
 
   std::string_view body = resp.Body();

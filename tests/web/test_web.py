@@ -12,6 +12,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -75,6 +76,24 @@ def raw(port, data, timeout=5):
     if not answer.startswith(b"HTTP/"):
         return 0
     return int(answer.split(b" ", 2)[1])
+
+
+def statuses(port, data, timeout=3):
+    """Sends bytes as given and reads until the server closes: (status codes of every answer,
+    whether the server closed the connection itself)."""
+    answer, closed = b"", False
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                answer += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+    return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3}) ", answer)], closed
 
 
 class WebTest(unittest.TestCase):
@@ -329,6 +348,53 @@ class WebTest(unittest.TestCase):
                 self.assertEqual(raw(e.port, request), expected)
         self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
         self.assertIsNone(e.proc.poll())
+
+    def test_refusals_close_the_connection(self):
+        # Issue G.4: a request pipelined after a refused one was served ([413, 200], [400, 200]),
+        # and two Content-Length headers were read two ways (CivetWeb framed on the first, the
+        # refusal looked at the last): the setup for request smuggling behind a proxy.
+        e = self.start()
+        follow = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        cases = [
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nContent-Length: 0\r\n\r\n"
+             b"0123456789", 400),
+            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400),
+            (b"POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+            (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        ]
+        for request, expected in cases:
+            with self.subTest(request=request[:70]):
+                self.assertEqual(statuses(e.port, request + follow), ([expected], True))
+        # Kept alive otherwise: two pipelined GETs are both answered.
+        self.assertEqual(statuses(e.port, follow + follow, timeout=1)[0], [200, 200])
+        self.assertIsNone(e.proc.poll())
+
+    def test_agent_ids_as_the_server_hands_them_over(self):
+        # What the README says of agent ids in REST paths (issue G.8): CivetWeb decodes the path and
+        # removes dot segments first; what is left of an id is checked once.
+        e = self.start(f"basic_auth_users:\n  u: '{bcrypt_hash('p')}'\n")
+        auth = basic("u", "p")
+        cases = [
+            ("/api/agents/a..b/sandbox/stats", 400),
+            ("/api/agents/a%5cb/sandbox/stats", 400),
+            ("/api/agents/a%2fb/sandbox/stats", 400),
+            ("/api/agents/a%25b/sandbox/stats", 400),
+            ("/api/agents/a%01b/sandbox/stats", 400),
+            ("/api/agents/" + "a" * 129 + "/sandbox/stats", 400),
+            # A dot segment is removed: this is the pool's path (503: no engine in this test).
+            ("/api/agents/../sandbox/stats", 503),
+            ("/api/agents/%2e%2e/sandbox/stats", 503),
+            # %00 ends the path: /api/agents/a, no such API path.
+            ("/api/agents/a%00b/sandbox/stats", 404),
+        ]
+        for path, expected in cases:
+            with self.subTest(path=path[:60]):
+                status, _, body = get(e.port, path, auth)
+                self.assertEqual(status, expected, body)
+        status, _, body = get(e.port, "/api/agents/a%5cb/sandbox/stats", auth)
+        self.assertIn("invalid agent id", json.loads(body)["error"])
 
     def hold_idle_connections(self, e, count):
         """`count` connections that never finish a request: half silent, half trickling."""
