@@ -114,6 +114,23 @@ bool BasicAuthenticator::SetUsers(const std::map<std::string, std::string>& user
   if (!users.empty()) {
     int cost = 4;
     for (const auto& [name, hash] : users) cost = std::max(cost, BcryptCost(hash));
+    // An unknown name is checked at the highest cost: a user of a lower cost answers faster than
+    // an unknown name does, so such a user name can be told from response times.
+    std::string cheaper;
+    int lowest = cost;
+    for (const auto& [name, hash] : users) {
+      if (BcryptCost(hash) == cost) continue;
+      lowest = std::min(lowest, BcryptCost(hash));
+      cheaper += (cheaper.empty() ? "" : ",") + name;
+    }
+    if (!cheaper.empty()) {
+      log_.Warn(
+          "basic_auth_users have different bcrypt costs: users below the highest can be told "
+          "from unknown names by response time; give every user the same cost",
+          {{"highest_cost", std::to_string(cost)},
+           {"lowest_cost", std::to_string(lowest)},
+           {"lower_cost_users", cheaper}});
+    }
     // Its password does not matter (an unknown user is refused whatever matches); its cost does:
     // the highest configured, so an unknown name is never cheaper to try than a known one.
     auto made = BcryptHash("evonic-dummy-" + std::to_string(cost) + "-unused", cost);
