@@ -116,7 +116,10 @@ Application::~Application() {
 std::shared_ptr<const Exposition> Application::RenderNow(
     std::shared_ptr<const model::Snapshot> s) const {
   auto thresholds = thresholds_.Current();
-  return Render(std::move(s), ReadProcessStats(config_.procfs), build_, labeler_, thresholds.get());
+  // Before the server runs (the first render) its counts are all 0.
+  const model::AuthCounts auth = server_ ? server_->auth_stats() : model::AuthCounts{};
+  return Render(std::move(s), ReadProcessStats(config_.procfs), build_, labeler_, thresholds.get(),
+                &auth);
 }
 
 void Application::Reload() {

@@ -54,9 +54,10 @@ std::string Gzip(const std::string& data) {
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
                                          const ProcessStats& process, const BuildInfo& build,
                                          const SessionLabeler& labeler,
-                                         const AlertThresholds* thresholds) {
+                                         const AlertThresholds* thresholds,
+                                         const model::AuthCounts* auth) {
   auto e = std::make_shared<Exposition>();
-  RenderInput input{*snapshot, process, build, labeler, thresholds};
+  RenderInput input{*snapshot, process, build, labeler, thresholds, auth};
   SnapshotCollectable collectable(input);
   e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
   e->gzip = Gzip(e->text);

@@ -33,11 +33,13 @@ class SnapshotCollectable : public prometheus::Collectable {
   const RenderInput& input_;
 };
 
-/// Renders the snapshot (with process figures read now) into text and gzip.
+/// Renders the snapshot (with process figures and authentication counts read now) into text and
+/// gzip. Null `thresholds`: the built-in defaults; null `auth`: no authentication metrics.
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
                                          const ProcessStats& process, const BuildInfo& build,
                                          const SessionLabeler& labeler = SessionLabeler(),
-                                         const AlertThresholds* thresholds = nullptr);
+                                         const AlertThresholds* thresholds = nullptr,
+                                         const model::AuthCounts* auth = nullptr);
 
 /// gzip (RFC 1952) of `data`. Empty on the (memory) failure of zlib.
 std::string Gzip(const std::string& data);

@@ -313,6 +313,38 @@ const std::vector<MetricDef>& MetricTable() {
            Add(out, MT::Gauge, Status(in).sessions_not_in_evonic_db);
          }
        }},
+      // The web server's authentication (REST always, /metrics when users are configured).
+      {"evonic_sandbox_exporter_auth_failures_total",
+       "Requests refused for their credentials, by reason: missing_credentials, "
+       "malformed_credentials, unknown_user, wrong_password, no_users_configured." SNAP,
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.auth == nullptr) return;
+         const model::AuthCounts& a = *in.auth;
+         for (const auto& [reason, n] :
+              {std::pair<const char*, std::uint64_t>{"missing_credentials", a.missing},
+               {"malformed_credentials", a.malformed},
+               {"unknown_user", a.unknown_user},
+               {"wrong_password", a.wrong_password},
+               {"no_users_configured", a.no_users}}) {
+           out.push_back(Sample(MT::Counter, static_cast<double>(n), {{"reason", reason}}));
+         }
+       }},
+      {"evonic_sandbox_exporter_auth_overload_rejections_total",
+       "Requests answered 429 without checking their password, by cause: bcrypt_busy (every "
+       "bcrypt slot taken), address_busy (the client's address has a check running), "
+       "address_throttled (the address failed too often lately)." SNAP,
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.auth == nullptr) return;
+         const model::AuthCounts& a = *in.auth;
+         for (const auto& [cause, n] :
+              {std::pair<const char*, std::uint64_t>{"bcrypt_busy", a.busy},
+               {"address_busy", a.address_busy},
+               {"address_throttled", a.address_throttled}}) {
+           out.push_back(Sample(MT::Counter, static_cast<double>(n), {{"cause", cause}}));
+         }
+       }},
       // The standard process metrics.
       {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds." SNAP,
        MT::Counter, nullptr,

@@ -11,6 +11,7 @@
 
 #include "exporter/render/session_label.h"
 #include "model/alert_thresholds.h"
+#include "model/auth_counts.h"
 #include "model/process_stats.h"
 #include "model/snapshot.h"
 
@@ -33,6 +34,8 @@ struct RenderInput {
   const SessionLabeler& labeler;  // the session_id and container_name label values
   // --thresholds.file; null: the built-in defaults.
   const AlertThresholds* thresholds = nullptr;
+  // The web server's authentication counts; null: no server (tests), no such metrics.
+  const model::AuthCounts* auth = nullptr;
 };
 
 using Samples = std::vector<prometheus::ClientMetric>;

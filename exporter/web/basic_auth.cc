@@ -88,6 +88,10 @@ const char* AuthResultReason(AuthResult result) {
       return "wrong_password";
     case AuthResult::kBusy:
       return "busy";
+    case AuthResult::kAddressBusy:
+      return "address_busy";
+    case AuthResult::kAddressThrottled:
+      return "address_throttled";
   }
   return "unknown";
 }
@@ -105,6 +109,7 @@ BasicAuthenticator::BasicAuthenticator(const Options& options, logging::Logger& 
     : options_(options),
       log_(log),
       gate_(options.max_concurrent_bcrypt),
+      addresses_(options.per_address),
       users_(std::make_shared<UserTable>(std::map<std::string, std::string>{}, std::string(),
                                          options.cache_ttl, options.cache_capacity)) {}
 
@@ -171,6 +176,12 @@ AuthResult BasicAuthenticator::Count(AuthResult result, const std::string& user,
     case AuthResult::kBusy:
       counter = &counters_.busy;
       break;
+    case AuthResult::kAddressBusy:
+      counter = &counters_.address_busy;
+      break;
+    case AuthResult::kAddressThrottled:
+      counter = &counters_.address_throttled;
+      break;
   }
   counter->fetch_add(1, std::memory_order_relaxed);
   // Debug level: a flood would otherwise fill the log. Never the password.
@@ -180,7 +191,8 @@ AuthResult BasicAuthenticator::Count(AuthResult result, const std::string& user,
   return result;
 }
 
-AuthResult BasicAuthenticator::Check(const std::string& authorization) {
+AuthResult BasicAuthenticator::Check(const std::string& authorization,
+                                     const std::string& client_address) {
   std::shared_ptr<const UserTable> table = users_.Get();
   if (table->users.empty()) return Count(AuthResult::kNoUsers, "");
   if (authorization.empty()) return Count(AuthResult::kMissing, "");
@@ -192,6 +204,15 @@ AuthResult BasicAuthenticator::Check(const std::string& authorization) {
     counters_.allowed_cached.fetch_add(1, std::memory_order_relaxed);
     return AuthResult::kAllowed;
   }
+  std::optional<AddressLedger::Ticket> ticket;
+  switch (addresses_.Admit(client_address, &ticket)) {
+    case AddressLedger::Admission::kAdmitted:
+      break;
+    case AddressLedger::Admission::kAddressBusy:
+      return Count(AuthResult::kAddressBusy, credentials->user);
+    case AddressLedger::Admission::kAddressThrottled:
+      return Count(AuthResult::kAddressThrottled, credentials->user);
+  }
   BcryptGate::Pass pass = gate_.TryEnter();
   if (!pass) return Count(AuthResult::kBusy, credentials->user);
   auto it = table->users.find(credentials->user);
@@ -199,9 +220,11 @@ AuthResult BasicAuthenticator::Check(const std::string& authorization) {
     // Same work as a known user, so response time does not tell which names exist.
     counters_.dummy_hash_checks.fetch_add(1, std::memory_order_relaxed);
     BcryptVerify(credentials->password, table->dummy_hash);
+    ticket->Failed();
     return Count(AuthResult::kUnknownUser, credentials->user, "dummy_hash");
   }
   if (!BcryptVerify(credentials->password, it->second)) {
+    ticket->Failed();
     return Count(AuthResult::kWrongPassword, credentials->user, "user_hash");
   }
   cache.Insert(credentials->user, credentials->password, now);
@@ -218,6 +241,8 @@ AuthStats BasicAuthenticator::Stats() const {
   s.unknown_user = counters_.unknown_user.load();
   s.wrong_password = counters_.wrong_password.load();
   s.busy = counters_.busy.load();
+  s.address_busy = counters_.address_busy.load();
+  s.address_throttled = counters_.address_throttled.load();
   s.dummy_hash_checks = counters_.dummy_hash_checks.load();
   s.no_users = counters_.no_users.load();
   return s;

@@ -291,6 +291,7 @@ void HttpServer::Serve(mg_connection* conn) {
   req.method = ri->request_method != nullptr ? ri->request_method : "";
   req.path = ri->local_uri != nullptr ? ri->local_uri : "";
   req.query = ri->query_string != nullptr ? ri->query_string : "";
+  req.client_address = ri->remote_addr;
   for (int i = 0; i < ri->num_headers; ++i) {
     req.headers[Lower(ri->http_headers[i].name)] = ri->http_headers[i].value;
   }
@@ -363,13 +364,22 @@ std::optional<HttpResponse> HttpServer::Authorize(Access access, const HttpReque
   // Telemetry is open unless users are configured (exporter-toolkit's behaviour); personal data
   // never is.
   if (access == Access::kTelemetry && !auth_.HasUsers()) return std::nullopt;
-  AuthResult result = auth_.Check(req.Header("authorization"));
+  AuthResult result = auth_.Check(req.Header("authorization"), req.client_address);
   switch (result) {
     case AuthResult::kAllowed:
       return std::nullopt;
-    case AuthResult::kBusy: {
+    case AuthResult::kBusy:
+    case AuthResult::kAddressBusy: {
       HttpResponse r = JsonError(429, "too many password checks in progress; retry shortly");
       r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case AuthResult::kAddressThrottled: {
+      HttpResponse r = JsonError(429,
+                                 "too many failed password checks from this address; retry "
+                                 "later");
+      r.headers.emplace_back("Retry-After",
+                             std::to_string(auth_.RetryAfterSeconds(req.client_address)));
       return r;
     }
     case AuthResult::kNoUsers: {

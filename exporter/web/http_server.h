@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string method;
   std::string path;
   std::string query;
+  std::string client_address;                  // the peer's IP address, as text
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

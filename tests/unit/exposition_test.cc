@@ -233,7 +233,11 @@ TEST(ExpositionEvents, PerAgentCountersAndTheToolHistogram) {
 class ExpositionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    exposition_ = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"});
+    auth_.wrong_password = 7;
+    auth_.unknown_user = 2;
+    auth_.address_throttled = 3;
+    exposition_ = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"},
+                         SessionLabeler(), nullptr, &auth_);
     ASSERT_NE(exposition_, nullptr);
     parsed_ = ParseText(exposition_->text);
   }
@@ -248,9 +252,27 @@ class ExpositionTest : public ::testing::Test {
     EXPECT_NE(s, nullptr) << name;
     return s == nullptr ? -1 : std::stod(s->value);
   }
+  model::AuthCounts auth_;
   std::shared_ptr<const Exposition> exposition_;
   ParsedText parsed_;
 };
+
+TEST_F(ExpositionTest, AuthenticationCountsByReasonAndCause) {
+  const std::string& text = exposition_->text;
+  for (const char* line : {
+           "evonic_sandbox_exporter_auth_failures_total{reason=\"wrong_password\"} 7\n",
+           "evonic_sandbox_exporter_auth_failures_total{reason=\"unknown_user\"} 2\n",
+           "evonic_sandbox_exporter_auth_failures_total{reason=\"missing_credentials\"} 0\n",
+           "evonic_sandbox_exporter_auth_overload_rejections_total{cause=\"address_throttled\"} "
+           "3\n",
+           "evonic_sandbox_exporter_auth_overload_rejections_total{cause=\"bcrypt_busy\"} 0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  // Without a web server (no counts given) there are no such series.
+  auto bare = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"});
+  EXPECT_EQ(bare->text.find("evonic_sandbox_exporter_auth_"), std::string::npos);
+}
 
 TEST_F(ExpositionTest, EveryTableMetricAppearsWithHelpAndType) {
   ASSERT_FALSE(MetricTable().empty());

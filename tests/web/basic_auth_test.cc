@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "exporter/web/bcrypt_hash.h"
 #include "tests/web/base64.h"
@@ -14,6 +16,8 @@ namespace evonic::exporter {
 namespace {
 
 using testing::Base64;
+
+constexpr const char* kHere = "127.0.0.1";  // the client address of the checks below
 
 std::string BasicHeader(const std::string& user, const std::string& password) {
   return "Basic " + Base64(user + ":" + password);
@@ -43,21 +47,21 @@ TEST(ParseBasicAuthorization, AcceptsWellFormedAndRefusesTheRest) {
 TEST_F(BasicAuthTest, OutcomesCacheAndDummyHash) {
   BasicAuthenticator auth(BasicAuthenticator::Options{}, log_);
   std::string error;
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kNoUsers);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), kHere), AuthResult::kNoUsers);
   ASSERT_TRUE(auth.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
   EXPECT_TRUE(auth.HasUsers());
 
-  EXPECT_EQ(auth.Check(""), AuthResult::kMissing);
-  EXPECT_EQ(auth.Check("Basic ???"), AuthResult::kMalformed);
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "wrong")), AuthResult::kWrongPassword);
+  EXPECT_EQ(auth.Check("", kHere), AuthResult::kMissing);
+  EXPECT_EQ(auth.Check("Basic ???", kHere), AuthResult::kMalformed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "wrong"), kHere), AuthResult::kWrongPassword);
   EXPECT_EQ(auth.Stats().dummy_hash_checks, 0u);
-  EXPECT_EQ(auth.Check(BasicHeader("mallory", "right")), AuthResult::kUnknownUser);
+  EXPECT_EQ(auth.Check(BasicHeader("mallory", "right"), kHere), AuthResult::kUnknownUser);
   // The unknown user was run through bcrypt against the dummy hash, not refused early.
   EXPECT_EQ(auth.Stats().dummy_hash_checks, 1u);
   EXPECT_EQ(auth.Stats().unknown_user, 1u);
 
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), kHere), AuthResult::kAllowed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), kHere), AuthResult::kAllowed);
   AuthStats s = auth.Stats();
   EXPECT_EQ(s.allowed_bcrypt, 1u);
   EXPECT_EQ(s.allowed_cached, 1u);
@@ -67,8 +71,8 @@ TEST_F(BasicAuthTest, OutcomesCacheAndDummyHash) {
 
   // A reload with other users drops the cache: alice's cached success does not survive.
   ASSERT_TRUE(auth.SetUsers({{"bob", *BcryptHash("b", 4)}}, &error)) << error;
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kUnknownUser);
-  EXPECT_EQ(auth.Check(BasicHeader("bob", "b")), AuthResult::kAllowed);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), kHere), AuthResult::kUnknownUser);
+  EXPECT_EQ(auth.Check(BasicHeader("bob", "b"), kHere), AuthResult::kAllowed);
 }
 
 TEST_F(BasicAuthTest, NoFreeBcryptSlotRefusesAtOnceButCachedChecksPass) {
@@ -77,15 +81,70 @@ TEST_F(BasicAuthTest, NoFreeBcryptSlotRefusesAtOnceButCachedChecksPass) {
   BasicAuthenticator auth(options, log_);
   std::string error;
   ASSERT_TRUE(auth.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
-  EXPECT_EQ(auth.Check(BasicHeader("alice", "right")), AuthResult::kAllowed);  // now cached
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), kHere), AuthResult::kAllowed);  // now cached
 
   BasicAuthenticator::Options closed = options;
   closed.max_concurrent_bcrypt = 0;  // every slot taken, as during a flood
   BasicAuthenticator busy(closed, log_);
   ASSERT_TRUE(busy.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
-  EXPECT_EQ(busy.Check(BasicHeader("alice", "wrong")), AuthResult::kBusy);
-  EXPECT_EQ(busy.Check(BasicHeader("nobody", "x")), AuthResult::kBusy);
+  EXPECT_EQ(busy.Check(BasicHeader("alice", "wrong"), kHere), AuthResult::kBusy);
+  EXPECT_EQ(busy.Check(BasicHeader("nobody", "x"), kHere), AuthResult::kBusy);
   EXPECT_EQ(busy.Stats().busy, 2u);
+}
+
+TEST(AddressLedger, OneCheckPerAddressAtATimeAndThrottlingAfterFailures) {
+  AddressLedger::Options o;
+  o.max_failures = 3;
+  o.window = std::chrono::seconds(3600);
+  AddressLedger ledger(o);
+  std::optional<AddressLedger::Ticket> a1, a2, b1;
+  ASSERT_EQ(ledger.Admit("10.0.0.1", &a1), AddressLedger::Admission::kAdmitted);
+  EXPECT_EQ(ledger.Admit("10.0.0.1", &a2), AddressLedger::Admission::kAddressBusy);
+  EXPECT_FALSE(a2.has_value());
+  EXPECT_EQ(ledger.Admit("10.0.0.2", &b1), AddressLedger::Admission::kAdmitted);  // another
+  a1->Failed();
+  a1.reset();
+  for (int i = 0; i < 2; ++i) {
+    std::optional<AddressLedger::Ticket> t;
+    ASSERT_EQ(ledger.Admit("10.0.0.1", &t), AddressLedger::Admission::kAdmitted) << i;
+    t->Failed();
+  }
+  std::optional<AddressLedger::Ticket> t;
+  EXPECT_EQ(ledger.Admit("10.0.0.1", &t), AddressLedger::Admission::kAddressThrottled);
+  EXPECT_GE(ledger.RetryAfterSeconds("10.0.0.1"), 3500);
+  b1.reset();
+  EXPECT_EQ(ledger.Admit("10.0.0.2", &t), AddressLedger::Admission::kAdmitted);
+}
+
+TEST(AddressLedger, MemoryIsBoundedWhateverTheNumberOfAddresses) {
+  AddressLedger::Options o;
+  o.max_addresses = 100;
+  AddressLedger ledger(o);
+  for (int i = 0; i < 10000; ++i) {
+    std::optional<AddressLedger::Ticket> t;
+    ASSERT_EQ(ledger.Admit("fd00::" + std::to_string(i), &t), AddressLedger::Admission::kAdmitted);
+  }
+  EXPECT_LE(ledger.addresses(), 101u);
+}
+
+TEST_F(BasicAuthTest, AFloodFromOneAddressIsThrottledAndOthersAreStillChecked) {
+  // Issue G.3: 16 clients sending wrong passwords took both bcrypt slots, and every valid,
+  // uncached credential got 429.
+  BasicAuthenticator auth(BasicAuthenticator::Options{}, log_);
+  std::string error;
+  ASSERT_TRUE(auth.SetUsers({{"alice", *BcryptHash("right", 4)}}, &error)) << error;
+  const std::string flooder = "192.0.2.66";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(auth.Check(BasicHeader("alice", "wrong"), flooder), AuthResult::kWrongPassword);
+  }
+  const std::uint64_t bcrypt_runs = auth.Stats().wrong_password + auth.Stats().unknown_user;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(auth.Check(BasicHeader("mallory", "x"), flooder), AuthResult::kAddressThrottled);
+  }
+  // The throttled attempts cost no bcrypt.
+  EXPECT_EQ(auth.Stats().wrong_password + auth.Stats().unknown_user, bcrypt_runs);
+  EXPECT_EQ(auth.Stats().address_throttled, 100u);
+  EXPECT_EQ(auth.Check(BasicHeader("alice", "right"), "192.0.2.7"), AuthResult::kAllowed);
 }
 
 TEST(BasicAuthenticator, MixedCostsAreSaidOnceAtEachLoad) {

@@ -42,7 +42,7 @@ class HttpServerAuthTest : public ::testing::Test {
     std::fclose(null_);
   }
 
-  void Start(std::shared_ptr<const WebConfig> config) {
+  void Start(std::shared_ptr<const WebConfig> config, int max_failures_per_address = 10) {
     Routes routes;
     routes["/metrics"] = {Access::kTelemetry,
                           [](const HttpRequest&) { return HttpResponse::Text(200, "metrics\n"); }};
@@ -53,6 +53,7 @@ class HttpServerAuthTest : public ::testing::Test {
     HttpServer::Options options;
     options.listen_address = "127.0.0.1:0";
     options.web_config = std::move(config);
+    options.auth.per_address.max_failures = max_failures_per_address;
     std::string error;
     server_ = HttpServer::Start(options, std::move(routes), log_, &error);
     ASSERT_NE(server_, nullptr) << error;
@@ -116,7 +117,8 @@ TEST_F(HttpServerAuthTest, StrictInput) {
 }
 
 TEST_F(HttpServerAuthTest, ConfigSwapsWhileRequestsRun) {
-  Start(Users({{"alice", *BcryptHash("a", 4)}}));
+  // Every client here is 127.0.0.1 and fails on purpose: no per-address throttling in this test.
+  Start(Users({{"alice", *BcryptHash("a", 4)}}), 1 << 30);
   std::atomic<bool> stop{false};
   std::atomic<int> unexpected{0};
   std::vector<std::thread> clients;

@@ -196,6 +196,61 @@ class WebTest(unittest.TestCase):
         self.assertIn(429, codes)  # the bcrypt cap refused at once instead of queueing
         self.assertNotIn(0, codes)
 
+    def test_flood_from_one_address_leaves_other_addresses_their_checks(self):
+        # Issue G.3: 16 clients sending wrong passwords from one address made 9 of 9 valid,
+        # uncached users get 429. Now one address has at most one bcrypt check running and, after
+        # 10 failures in 10 s, none at all: another address's uncached credential is checked.
+        users = {f"user{i}": f"pw{i}" for i in range(8)}
+        config = "basic_auth_users:\n" + "".join(
+            f"  {u}: '{bcrypt_hash(p, 10)}'\n" for u, p in users.items())
+        e = self.start(config)
+        stop = threading.Event()
+        codes = []
+
+        def flood(i):
+            while not stop.is_set():
+                try:
+                    codes.append(get(e.port, "/api/sandbox/stats", basic(f"user{i % 8}", "wrong"), 10)[0])
+                except OSError:
+                    codes.append(0)
+
+        threads = [threading.Thread(target=flood, args=(i,)) for i in range(16)]
+        flood_started = time.monotonic()
+        for t in threads:
+            t.start()
+        took = []
+        try:
+            wait_until("the flood throttled", lambda: 429 in codes)
+            for user, password in users.items():  # each uncached: a bcrypt check of its own
+                conn = http.client.HTTPConnection("127.0.0.1", e.port, timeout=10,
+                                                  source_address=("127.0.0.2", 0))
+                t0 = time.monotonic()
+                conn.request("GET", "/metrics", headers={"Authorization": basic(user, password)})
+                status = conn.getresponse().status
+                took.append(time.monotonic() - t0)
+                conn.close()
+                self.assertEqual(status, 200, user)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        print(f"\nvalid uncached checks from 127.0.0.2 during the flood: max {max(took):.3f} s, "
+              f"{len(codes)} flood requests, {codes.count(429)} answered 429", file=sys.stderr)
+        flood_seconds = time.monotonic() - flood_started
+        self.assertLess(max(took), 1.0)
+        self.assertNotIn(0, codes)
+
+        def counted():  # the page is rendered at each collection: wait for one after the flood
+            page = get(e.port, "/metrics", basic("user0", "pw0"))[2].decode()
+            throttled = re.search(r'rejections_total\{cause="address_throttled"\} (\d+)', page)
+            wrong = re.search(r'auth_failures_total\{reason="wrong_password"\} (\d+)', page)
+            return (int(throttled.group(1)), int(wrong.group(1))) if throttled and int(
+                throttled.group(1)) > 0 else None
+        throttled, wrong = wait_until("the flood counted on /metrics", counted, timeout=15)
+        self.assertGreater(throttled, 0)
+        # The flood's own bcrypt work is bounded: 10 failures per 10 s window from its address.
+        self.assertLessEqual(wrong, 10 * (2 + int(flood_seconds) // 10))
+
     def test_sighup_reload(self):
         e = self.start(f"basic_auth_users:\n  alice: '{bcrypt_hash('a')}'\n")
         self.assertEqual(get(e.port, "/metrics", basic("alice", "a"))[0], 200)
