@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/identity/name_pattern_program.h"
+
 namespace evonic::collectors {
 
 /// \brief A compiled pattern in the ECMAScript syntax that name rules use: literals, `.`,
@@ -42,33 +44,10 @@ class NamePattern {
   int group_count() const { return group_count_; }
 
  private:
-  enum class Op : std::uint8_t {
-    kChar,
-    kAny,
-    kClass,
-    kSplit,
-    kJump,
-    kSave,
-    kBegin,
-    kEnd,
-    kBackref,
-    kMatch
-  };
-  struct Inst {
-    Op op = Op::kMatch;
-    unsigned char c = 0;
-    int x = 0;  // kSplit/kJump: first target; kSave: slot; kClass: class index; kBackref: group
-    int y = 0;  // kSplit: second target
-  };
-  struct CharClass {
-    std::uint64_t bits[4] = {0, 0, 0, 0};
-    bool Has(unsigned char c) const { return (bits[c >> 6] >> (c & 63)) & 1u; }
-    void Add(unsigned char c) { bits[c >> 6] |= std::uint64_t{1} << (c & 63); }
-  };
   friend class NamePatternCompiler;
 
-  std::vector<Inst> program_;
-  std::vector<CharClass> classes_;
+  std::vector<name_pattern_detail::Inst> program_;
+  std::vector<name_pattern_detail::CharClass> classes_;
   std::map<std::string, int> groups_;
   int group_count_ = 0;
   bool has_backrefs_ = false;
