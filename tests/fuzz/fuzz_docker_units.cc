@@ -1,0 +1,36 @@
+// docker-CLI units: every function of docker_units.h on doubles taken from the input's bytes
+// (8 bytes each, so NaN, infinities, subnormals and huge values all occur), and on the doubles a
+// decimal reading of the input gives.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "exporter/render/docker_units.h"
+#include "tests/fuzz/fuzz_input.h"
+
+using namespace evonic;
+
+namespace {
+
+void Every(double value) {
+  exporter::BinarySize(value);
+  exporter::DecimalSize(value);
+  exporter::Percent(value);
+  exporter::RoundTwoDecimals(value);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  for (std::size_t i = 0; i + sizeof(double) <= size; i += sizeof(double)) {
+    double value;
+    std::memcpy(&value, data + i, sizeof value);
+    Every(value);
+  }
+  const std::string text(fuzz::AsText(data, size));
+  Every(std::strtod(text.c_str(), nullptr));
+  return 0;
+}
