@@ -3,6 +3,7 @@
 // Input: lines. A line of one byte 0x01 is a reconnect, 0x02 a first connection, 0x03 the end of a
 // replay, 0x04 a stats cycle's cross-check listing every other container seen so far.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -46,10 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     if (line == "\x04") {
-      // A cycle a second after the last event, as the collection loop's clock would give.
+      // A cycle a second after the last event, as the collection loop's clock would give (a wall
+      // clock: before 2096 whatever time the events claim).
       model::Snapshot stats;
       stats.status.docker_up = true;
-      const double now = static_cast<double>(ledger.last_time_nano()) / 1e9 + 1;
+      const double now = std::min(static_cast<double>(ledger.last_time_nano()) / 1e9 + 1, 4e9);
       stats.status.collect_start_timestamp_seconds = now;
       for (std::size_t i = 0; i < seen.size(); i += 2) {
         model::Sandbox s;
