@@ -15,10 +15,18 @@ using namespace evonic;
 
 namespace {
 
+// A size is "--" or a number and its unit; a percentage ends with '%'. Anything else (a cut
+// buffer, a missing unit) aborts, which libFuzzer reports.
+void CheckSize(const std::string& text) {
+  if (text == "--") return;
+  if (text.empty() || text.back() != 'B' || text.size() > 32) std::abort();
+}
+
 void Every(double value) {
-  exporter::BinarySize(value);
-  exporter::DecimalSize(value);
-  exporter::Percent(value);
+  CheckSize(exporter::BinarySize(value));
+  CheckSize(exporter::DecimalSize(value));
+  const std::string percent = exporter::Percent(value);
+  if (percent.empty() || percent.back() != '%') std::abort();
   exporter::RoundTwoDecimals(value);
 }
 
