@@ -106,6 +106,7 @@ if [ "$seconds" -gt 0 ]; then
     wait "${pid_of[$t]}" || findings=$((findings + 1))
     cat "$work/$t.result"
   done
+  rmdir "$root/tests/fuzz/crashes" 2>/dev/null  # only when nothing was kept
 fi
 
 if [ "$findings" -ne 0 ]; then
