@@ -11,6 +11,9 @@ if [ "$mode" = test ]; then
          openssl apache2-utils sqlite3 util-linux debootstrap)
   # Issue D: deploy checks (Alertmanager, docker-compose config, systemd-analyze, dashboard schema).
   pkgs+=(prometheus-alertmanager docker-compose systemd python3-jsonschema python3-yaml)
+  # Issue G: the fuzz targets (tests/fuzz) are built with clang; libFuzzer is libclang_rt.fuzzer
+  # in libclang-rt-14-dev (bookworm's clang is 14).
+  pkgs+=(clang libclang-rt-14-dev)
 fi
 if [ "$mode" = demo ]; then  # scripts/demo.sh: a private engine, Prometheus and Alertmanager
   pkgs+=(docker.io busybox-static prometheus prometheus-alertmanager python3)

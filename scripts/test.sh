@@ -3,7 +3,9 @@
 # formatting, then runs
 #   1. unit, integration and end-to-end tests (the e2e tests start their own private Docker engine),
 #   2. unit and integration tests again under ASan+UBSan,
-#   3. the snapshot consistency test under ThreadSanitizer.
+#   3. the snapshot consistency test under ThreadSanitizer,
+#   4. the fuzz targets (tests/fuzz, clang + libFuzzer, ASan+UBSan): the kept crash inputs and seeds
+#      replayed, then 30 s of fuzzing per target, two at a time (about 5 minutes with the build).
 # Ends with one line "N passed, N failed". Exit status 0 only when everything passed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,6 +65,10 @@ if build build-tsan -DCMAKE_BUILD_TYPE=Debug -DEVONIC_SANITIZE=thread; then
 else
   record "build (TSan)" 1
 fi
+
+# Fuzzing: regressions and seeds, then 30 s per target (build-fuzz, built with clang if needed).
+bash tests/fuzz/run.sh 30
+record "fuzz (regressions + 30 s per target)" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,6 @@
 #include "collectors/docker/event_parser.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -93,8 +94,11 @@ Parsed<EngineEvent> ParseEvent(std::string_view line) {
     e.time_nano = nano->get<std::int64_t>();
   } else {
     auto secs = doc.find("time");
+    // Seconds beyond what nanoseconds in an int64 hold (year 2262) are no usable time.
+    constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1000000000;
     if (secs != doc.end() && secs->is_number_integer()) {
-      e.time_nano = secs->get<std::int64_t>() * 1000000000;
+      const auto seconds = secs->get<std::int64_t>();
+      if (seconds > 0 && seconds <= kMaxSeconds) e.time_nano = seconds * 1000000000;
     }
   }
   if (e.time_nano <= 0) {

@@ -37,7 +37,7 @@ std::string BinarySize(double bytes) { return Human(bytes, 1024.0, kBinary, 9, 4
 std::string DecimalSize(double bytes) { return Human(bytes, 1000.0, kDecimal, 9, 3); }
 
 std::string Percent(double percent) {
-  char buf[64];
+  char buf[320];  // the longest "%.2f" of a double, -DBL_MAX: 309 digits, sign, point, decimals
   std::snprintf(buf, sizeof buf, "%.2f%%", percent);
   return buf;
 }

@@ -141,7 +141,7 @@ ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic,
                    {"read_bytes", Number(read)},
                    {"write_bytes", Number(write)}};
   std::optional<double> pids = u ? u->pids : std::nullopt;
-  c["pids"] = pids ? std::to_string(static_cast<long long>(*pids)) : "--";
+  c["pids"] = pids ? Num(*pids).dump() : "--";  // no cast: a double may exceed long long
   c["pids_current"] = Number(pids);
   c["pids_limit"] = Number(s.limits.pids);
   AddEventCounters(c, s, events);
@@ -208,7 +208,7 @@ Answer Pool(const model::Snapshot& snap) {
       {"block_write", DecimalSize(write)},
       {"block_read_bytes", Num(read)},
       {"block_write_bytes", Num(write)},
-      {"pids", static_cast<long long>(pids)},
+      {"pids", Num(pids)},  // a sum of engine figures (each up to 2^62) may exceed long long
       {"pool_used_percent", snap.pool_max_containers > 0
                                 ? RoundTwoDecimals(active / snap.pool_max_containers * 100)
                                 : 0.0}};

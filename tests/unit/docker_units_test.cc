@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+
 namespace evonic::exporter {
 namespace {
 
@@ -47,6 +50,13 @@ TEST(Percent, TwoDecimals) {
             "100.38%");  // 100.375 is exact in binary: %.2f rounds half even? no: up
   EXPECT_DOUBLE_EQ(RoundTwoDecimals(15.3049), 15.3);
   EXPECT_DOUBLE_EQ(RoundTwoDecimals(100.368), 100.37);
+}
+
+TEST(Percent, HugeValuesAreWrittenWhole) {
+  // Found by tests/fuzz/fuzz_docker_units: a 64-byte buffer cut -1.9e306 short, without '%'.
+  const std::string most = Percent(-std::numeric_limits<double>::max());
+  EXPECT_EQ(most.size(), 1 + 309 + 3 + 1u);
+  EXPECT_EQ(most.substr(most.size() - 4), ".00%");
 }
 
 }  // namespace

@@ -97,6 +97,16 @@ TEST(EventParser, RejectsMalformedLinesWithAReason) {
   EXPECT_EQ(unknown.value->kind, EventKind::kUnknown);
 }
 
+TEST(EventParser, SecondsBeyondInt64NanosecondsAreNoTime) {
+  // `time` x 10^9 overflowed int64 (undefined behaviour; tests/fuzz/regressions/fuzz_events).
+  auto huge = ParseEvent(R"({"Type":"container","Action":"start","id":"x","time":9300000000})");
+  EXPECT_FALSE(huge.value);
+  EXPECT_EQ(huge.error, "event without a time");
+  auto last = ParseEvent(R"({"Type":"container","Action":"start","id":"x","time":9223372036})");
+  ASSERT_TRUE(last.value);
+  EXPECT_EQ(last.value->time_nano, 9223372036000000000);
+}
+
 TEST(EventLedger, CountsTheRecordedSession) {
   EventLedger ledger(DefaultAgentOf());
   ledger.OnConnected(true);

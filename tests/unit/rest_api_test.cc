@@ -154,6 +154,20 @@ TEST(RestApi, PoolAnswerTotals) {
   EXPECT_EQ(b["aggregate"]["pids"], 56);
 }
 
+TEST(RestApi, PoolPidsBeyondLongLong) {
+  // tests/fuzz/regressions/fuzz_cycle: each sandbox's pids may be up to the parser's 2^62 bound;
+  // the pool's sum was cast to long long (undefined behaviour; -9223372036854775808 was seen).
+  auto e = MakeExposition(true);
+  auto snap = std::make_shared<model::Snapshot>(*e->snapshot);
+  for (model::Sandbox& s : snap->sandboxes) {
+    if (s.usage) s.usage->pids = 4611686018427387904.0;  // 2^62
+  }
+  e->snapshot = snap;
+  json b = Body(RestAnswer(*e, "/api/sandbox/stats", kNow));
+  EXPECT_DOUBLE_EQ(b["aggregate"]["pids"].get<double>(), 9223372036854775808.0);  // 2^63
+  EXPECT_EQ(b["containers"][0]["pids_current"].get<double>(), 4611686018427387904.0);
+}
+
 std::vector<std::string> Keys(const nlohmann::ordered_json& object) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : object.items()) keys.push_back(key);
