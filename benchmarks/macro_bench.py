@@ -459,11 +459,22 @@ def main():
     write_report(args, rows, saved["machine"], saved["date"], saved["args"]["micro"])
 
 
+# What follows this line in BENCHMARKS.md is written by hand (other measurements, each with the
+# command that made it) and kept when the report is written again.
+KEPT_MARKER = "<!-- Written by hand below this line; benchmarks/macro_bench.py keeps it. -->"
+
+
 def write_report(args, rows, machine, date, micro=None):
     micro = micro or getattr(args, "micro", None)
     text = "\n".join(report(args, rows, micro, machine, date)) + "\n"
+    kept = ""
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            old = f.read()
+        if KEPT_MARKER in old:
+            kept = "\n" + KEPT_MARKER + old.split(KEPT_MARKER, 1)[1]
     with open(args.out, "w") as f:
-        f.write(text)
+        f.write(text + kept)
     print(text)
 
 

@@ -33,13 +33,14 @@ std::shared_ptr<const SessionIndex> SandboxBuilder::Index(bool after_miss) {
 }
 
 SandboxIdentity SandboxBuilder::Resolve(const std::string& container_name,
-                                        const std::map<std::string, std::string>& labels) {
+                                        const std::map<std::string, std::string>& labels,
+                                        OnMiss on_miss) {
   Identity rules = rules_.Resolve(container_name, labels);
   SandboxIdentity out{rules.agent_id, rules.session_id, rules.matched, false};
   std::shared_ptr<const SessionIndex> index = Index(false);
   if (!index) return out;
   std::optional<model::EvonicSession> row = index->Match(rules.session_id);
-  if (!row) {
+  if (!row && on_miss == OnMiss::kReadAgain) {
     std::shared_ptr<const SessionIndex> fresher = Index(true);
     if (fresher != index) row = fresher->Match(rules.session_id);
   }
@@ -53,11 +54,12 @@ SandboxIdentity SandboxBuilder::Resolve(const std::string& container_name,
   return out;
 }
 
-model::Sandbox SandboxBuilder::Build(const ContainerRef& ref, const ContainerDetails* details) {
+model::Sandbox SandboxBuilder::Build(const ContainerRef& ref, const ContainerDetails* details,
+                                     OnMiss on_miss) {
   model::Sandbox s;
   s.container_id = ref.id;
   s.container_name = ref.name.substr(0, kMaxIdentityInputBytes);  // a label value: bounded
-  SandboxIdentity id = Resolve(ref.name, ref.labels);
+  SandboxIdentity id = Resolve(ref.name, ref.labels, on_miss);
   s.agent_id = std::move(id.agent_id);
   s.session_id = std::move(id.session_id);
   s.identity_matched = id.matched;

@@ -29,10 +29,11 @@ struct SandboxIdentity {
 /// database, the session row the name or label points to and that row's agent, which win.
 ///
 /// The stats cycle, the events processor and the event ledger all ask this object, so an OOM kill
-/// or a tool call is counted under the same agent as the sandbox's stats. A container whose
-/// session the current view lacks (created since the last refresh) makes it re-read the
-/// database at once (at most every `refresh_gap`), so a sandbox's first events already see its
-/// row. Thread-safe: the database is read under a lock; matching works on immutable views.
+/// or a tool call is counted under the same agent as the sandbox's stats. For the events, a
+/// container whose session the current view lacks (created since the last refresh) makes it
+/// re-read the database at once (at most every `refresh_gap`), so a sandbox's first events already
+/// see its row; the stats cycle reads the database once, at its start. Thread-safe: the database
+/// is read under a lock; matching works on immutable views.
 class SandboxBuilder {
  public:
   /// `database` null: identities come from labels and name rules alone.
@@ -43,11 +44,18 @@ class SandboxBuilder {
   std::shared_ptr<const model::EvonicView> RefreshEvonic();
   bool has_database() const { return database_ != nullptr; }
 
+  /// Whether a session the view lacks makes the database be read again now.
+  enum class OnMiss { kReadAgain, kUseTheView };
+
+  /// kReadAgain is for sandboxes the events show first (created since the last refresh); the stats
+  /// cycle, which refreshed at its start, uses the view it has.
   SandboxIdentity Resolve(const std::string& container_name,
-                          const std::map<std::string, std::string>& labels);
+                          const std::map<std::string, std::string>& labels,
+                          OnMiss on_miss = OnMiss::kReadAgain);
 
   /// A sandbox with its identity and, when known, what inspect said; no usage yet.
-  model::Sandbox Build(const ContainerRef& ref, const ContainerDetails* details);
+  model::Sandbox Build(const ContainerRef& ref, const ContainerDetails* details,
+                       OnMiss on_miss = OnMiss::kReadAgain);
 
  private:
   std::shared_ptr<const SessionIndex> Index(bool after_miss);

@@ -136,7 +136,9 @@ CycleResult SandboxCollector::Collect() {
       continue;
     }
     Known& known = known_[ref.id];
-    model::Sandbox s = builder_.Build(ref, known.details ? &*known.details : nullptr);
+    // The cycle read Evonic's database at its start: a session missing now is missing.
+    model::Sandbox s = builder_.Build(ref, known.details ? &*known.details : nullptr,
+                                      SandboxBuilder::OnMiss::kUseTheView);
     if (builder_.has_database() && !s.in_evonic_db) ++result.not_in_evonic_db;
     if (!s.identity_matched) ++result.unmatched;
     std::string error;
