@@ -141,30 +141,29 @@ HttpAnswer DockerEngine::Inspect(const std::string& id) {
 }
 
 std::vector<HttpAnswer> DockerEngine::InspectAll(const std::vector<std::string>& ids) {
-  std::vector<std::string> paths;
-  HttpAnswer failed;
-  for (const std::string& id : ids) {
-    auto path = Versioned("/containers/" + id + "/json", &failed);
-    if (!path) return std::vector<HttpAnswer>(ids.size(), failed);
-    paths.push_back(std::move(*path));
-  }
-  return client_.GetAll(paths);
+  return GetEach(ids, PerContainer::kInspect);
 }
 
 std::vector<HttpAnswer> DockerEngine::StatsAll(const std::vector<std::string>& ids) {
-  HttpAnswer failed;
+  return GetEach(ids, PerContainer::kStats);
+}
+
+std::vector<HttpAnswer> DockerEngine::GetEach(const std::vector<std::string>& ids,
+                                              PerContainer what) {
   std::string why;
   auto v = Version(&why);
   if (!v) {
+    HttpAnswer failed;
     failed.transport_error = why;
     return std::vector<HttpAnswer>(ids.size(), failed);
   }
   const std::string prefix = "/v" + v->ToString() + "/containers/";
-  const std::string query =
-      *v < kOneShotApiVersion ? "/stats?stream=false" : "/stats?stream=false&one-shot=true";
+  const std::string suffix = what == PerContainer::kInspect ? "/json"
+                             : *v < kOneShotApiVersion      ? "/stats?stream=false"
+                                                            : "/stats?stream=false&one-shot=true";
   std::vector<std::string> paths;
   paths.reserve(ids.size());
-  for (const std::string& id : ids) paths.push_back(prefix + id + query);
+  for (const std::string& id : ids) paths.push_back(prefix + id + suffix);
   return client_.GetAll(paths);
 }
 

@@ -33,6 +33,9 @@ class DockerEngine final : public EngineApi {
  private:
   /// "/v1.41" + path, or nullopt (and `answer` says why) when no version can be negotiated.
   std::optional<std::string> Versioned(const std::string& path, HttpAnswer* answer);
+  enum class PerContainer { kInspect, kStats };
+  /// One GET per container id under the negotiated version (one negotiation for all), at once.
+  std::vector<HttpAnswer> GetEach(const std::vector<std::string>& ids, PerContainer what);
   void ForgetVersion();
 
   DockerClient client_;

@@ -30,7 +30,7 @@ class NamePatternCompiler {
       *error = "unmatched ')' at offset " + std::to_string(i_);
       return false;
     }
-    for (const auto& [name, number] : pending_refs_) {
+    for (int number : pending_refs_) {
       if (number > out_.group_count_) {
         *error = "back reference \\" + std::to_string(number) + " to a group that does not exist";
         return false;
@@ -307,7 +307,7 @@ class NamePatternCompiler {
       out.kind = Node::Kind::kBackref;
       out.index = e - '0';
       out_.has_backrefs_ = true;
-      pending_refs_.emplace_back("", out.index);
+      pending_refs_.push_back(out.index);
       return true;
     }
     if (e == 'b' || e == 'B') return Fail("word boundaries are not supported");
@@ -326,7 +326,7 @@ class NamePatternCompiler {
   NamePattern& out_;
   std::size_t i_ = 0;
   std::string error_;
-  std::vector<std::pair<std::string, int>> pending_refs_;  // \N, checked once all groups exist
+  std::vector<int> pending_refs_;  // \N, checked once all groups exist
 };
 
 std::optional<NamePattern> NamePattern::Compile(std::string_view pattern, std::string* error) {

@@ -14,9 +14,14 @@ SandboxBuilder::SandboxBuilder(IdentityResolver rules, std::unique_ptr<EvonicDat
 std::shared_ptr<const model::EvonicView> SandboxBuilder::RefreshEvonic() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!database_) return nullptr;
+  return RefreshLocked(std::chrono::steady_clock::now());
+}
+
+std::shared_ptr<const model::EvonicView> SandboxBuilder::RefreshLocked(
+    std::chrono::steady_clock::time_point now) {
   auto view = database_->Refresh();
   index_ = database_->session_index();
-  last_refresh_ = std::chrono::steady_clock::now();
+  last_refresh_ = now;
   return view;
 }
 
@@ -24,11 +29,7 @@ std::shared_ptr<const SessionIndex> SandboxBuilder::Index(bool after_miss) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!database_) return nullptr;
   const auto now = std::chrono::steady_clock::now();
-  if (!index_ || (after_miss && now - last_refresh_ >= refresh_gap_)) {
-    database_->Refresh();
-    index_ = database_->session_index();
-    last_refresh_ = now;
-  }
+  if (!index_ || (after_miss && now - last_refresh_ >= refresh_gap_)) RefreshLocked(now);
   return index_;
 }
 

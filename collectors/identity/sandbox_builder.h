@@ -59,6 +59,8 @@ class SandboxBuilder {
 
  private:
   std::shared_ptr<const SessionIndex> Index(bool after_miss);
+  /// Reads the database and indexes its view; `mu_` is held.
+  std::shared_ptr<const model::EvonicView> RefreshLocked(std::chrono::steady_clock::time_point now);
 
   const IdentityResolver rules_;
   const std::chrono::milliseconds refresh_gap_;
