@@ -11,6 +11,7 @@
 #include <string>
 
 #include "exporter/render/exposition.h"
+#include "tests/support/captured_log.h"
 #include "tests/support/test_sandboxes.h"
 
 namespace evonic::exporter {
@@ -93,34 +94,23 @@ TEST(AlertThresholdsStore, ReloadAppliesAGoodFileAndKeepsTheLastGoodOnABrokenOne
   auto initial = LoadAlertThresholds(file.path(), &error);
   ASSERT_NE(initial, nullptr) << error;
   AlertThresholdsStore store(file.path(), initial);
-  std::FILE* sink = std::tmpfile();
-  logging::Logger log(logging::Level::kInfo, logging::Format::kLogfmt, sink);
+  test::CapturedLog log(logging::Level::kInfo);
 
   file.Write("default:\n  cpu: 0.6\nagents:\n  a1:\n    memory: 0.5\n");
-  EXPECT_TRUE(store.Reload(log));
+  EXPECT_TRUE(store.Reload(log.logger()));
   EXPECT_DOUBLE_EQ(store.Current()->For("a1", "cpu"), 0.6);
   EXPECT_DOUBLE_EQ(store.Current()->For("a1", "memory"), 0.5);
 
   file.Write("default:\n  cpu: 60%\n");
-  EXPECT_FALSE(store.Reload(log));
+  EXPECT_FALSE(store.Reload(log.logger()));
   EXPECT_DOUBLE_EQ(store.Current()->For("a1", "cpu"), 0.6);  // the last good file
   std::remove(file.path().c_str());
-  EXPECT_FALSE(store.Reload(log));
+  EXPECT_FALSE(store.Reload(log.logger()));
   EXPECT_DOUBLE_EQ(store.Current()->For("a1", "memory"), 0.5);
 
   // Each failed reload says so once, naming the file.
-  std::rewind(sink);
-  std::string logged;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, sink) != nullptr) logged += buf;
-  std::fclose(sink);
-  std::size_t failures = 0;
-  for (std::size_t at = logged.find("thresholds reload failed"); at != std::string::npos;
-       at = logged.find("thresholds reload failed", at + 1)) {
-    ++failures;
-  }
-  EXPECT_EQ(failures, 2u) << logged;
-  EXPECT_NE(logged.find(file.path()), std::string::npos);
+  EXPECT_EQ(log.Count("thresholds reload failed"), 2) << log.Text();
+  EXPECT_NE(log.Text().find(file.path()), std::string::npos);
 }
 
 TEST(AlertThresholds, AFileThatNeverEndsIsRefusedNotRead) {
@@ -129,19 +119,15 @@ TEST(AlertThresholds, AFileThatNeverEndsIsRefusedNotRead) {
   EXPECT_EQ(LoadAlertThresholds("/dev/zero", &error), nullptr);
   EXPECT_EQ(error, "/dev/zero: larger than 1 MiB; is this the right file?");
   AlertThresholdsStore store("/dev/zero", nullptr);
-  std::FILE* sink = std::tmpfile();
-  logging::Logger log(logging::Level::kInfo, logging::Format::kLogfmt, sink);
-  EXPECT_FALSE(store.Reload(log));
-  std::fclose(sink);
+  test::CapturedLog log(logging::Level::kInfo);
+  EXPECT_FALSE(store.Reload(log.logger()));
   EXPECT_DOUBLE_EQ(store.Current()->For("x", "cpu"), 0.9);  // the last good: built-in
 }
 
 TEST(AlertThresholdsStore, NoFileMeansBuiltInDefaultsAndNoReload) {
   AlertThresholdsStore store("", nullptr);
-  std::FILE* sink = std::tmpfile();
-  logging::Logger log(logging::Level::kInfo, logging::Format::kLogfmt, sink);
-  EXPECT_FALSE(store.Reload(log));
-  std::fclose(sink);
+  test::CapturedLog log(logging::Level::kInfo);
+  EXPECT_FALSE(store.Reload(log.logger()));
   EXPECT_DOUBLE_EQ(store.Current()->For("x", "cpu"), 0.9);
 }
 

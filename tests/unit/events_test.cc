@@ -14,6 +14,7 @@
 #include "collectors/pipeline/event_ledger.h"
 #include "collectors/pipeline/snapshot_composer.h"
 #include "collectors/pipeline/tool_classifier.h"
+#include "tests/support/test_sandboxes.h"
 #include "tests/unit/test_util.h"
 
 namespace evonic::collectors {
@@ -236,81 +237,70 @@ TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) 
   EXPECT_EQ(ledger.View()->status.repairs_total, 0);
 }
 
-TEST(SnapshotComposer, DestroyWinsOverAStatsCycleInFlight) {
-  std::vector<std::shared_ptr<const model::Snapshot>> published;
-  model::SystemClock clock;
-  SnapshotComposer composer(std::make_shared<model::Snapshot>(), clock,
-                            [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) {
-                              published.push_back(std::move(s));
-                            });
-  auto stats = std::make_shared<model::Snapshot>();
-  model::Sandbox a;
-  a.container_id = "a";
-  a.agent_id = "x";
-  a.session_id = "x-1";
-  stats->sandboxes.push_back(a);
-  composer.OnStats(stats);
-  ASSERT_EQ(published.back()->sandboxes.size(), 1u);
+// A composer whose publications are kept, in order.
+class ComposerTest : public ::testing::Test {
+ protected:
+  const model::Snapshot& last() const { return *published_.back(); }
+  static std::shared_ptr<model::Snapshot> StatsOf(std::vector<model::Sandbox> sandboxes) {
+    auto stats = std::make_shared<model::Snapshot>();
+    stats->sandboxes = std::move(sandboxes);
+    return stats;
+  }
+
+  model::SystemClock clock_;
+  std::vector<std::shared_ptr<const model::Snapshot>> published_;
+  SnapshotComposer composer_{
+      std::make_shared<model::Snapshot>(), clock_,
+      [this](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) {
+        published_.push_back(std::move(s));
+      }};
+};
+
+TEST_F(ComposerTest, DestroyWinsOverAStatsCycleInFlight) {
+  auto stats = StatsOf({test::SandboxOf("x", "x-1").Id("a").Build()});
+  composer_.OnStats(stats);
+  ASSERT_EQ(last().sandboxes.size(), 1u);
   EventsUpdate destroyed;
   destroyed.destroyed = {"a"};
-  composer.OnEvents(destroyed);
-  EXPECT_TRUE(published.back()->sandboxes.empty());
-  composer.OnStats(stats);  // a cycle that listed it before the destroy
-  EXPECT_TRUE(published.back()->sandboxes.empty());
-  composer.OnStats(std::make_shared<model::Snapshot>());  // a cycle after: no longer listed
-  composer.OnStats(stats);  // (the id is forgotten once a cycle lacks it)
-  EXPECT_EQ(published.back()->sandboxes.size(), 1u);
-  for (std::size_t i = 1; i < published.size(); ++i) {
-    EXPECT_GT(published[i]->generation, published[i - 1]->generation);
+  composer_.OnEvents(destroyed);
+  EXPECT_TRUE(last().sandboxes.empty());
+  composer_.OnStats(stats);  // a cycle that listed it before the destroy
+  EXPECT_TRUE(last().sandboxes.empty());
+  composer_.OnStats(StatsOf({}));  // a cycle after: no longer listed
+  composer_.OnStats(stats);        // (the id is forgotten once a cycle lacks it)
+  EXPECT_EQ(last().sandboxes.size(), 1u);
+  for (std::size_t i = 1; i < published_.size(); ++i) {
+    EXPECT_GT(published_[i]->generation, published_[i - 1]->generation);
   }
 }
 
-TEST(SnapshotComposer, StartShowsBeforeTheStatsAnswer) {
-  std::shared_ptr<const model::Snapshot> last;
-  model::SystemClock clock;
-  SnapshotComposer composer(
-      std::make_shared<model::Snapshot>(), clock,
-      [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) { last = s; });
+TEST_F(ComposerTest, StartShowsBeforeTheStatsAnswer) {
   EventsUpdate started;
-  model::Sandbox b;
-  b.container_id = "b";
-  b.agent_id = "y";
-  b.session_id = "y-1";
-  b.start_time_seconds = 1000;
-  started.started.push_back(b);
-  composer.OnEvents(started);
-  ASSERT_EQ(last->sandboxes.size(), 1u);
-  EXPECT_EQ(last->sandboxes[0].start_time_seconds, 1000);
-  auto stats = std::make_shared<model::Snapshot>();
-  stats->sandboxes.push_back(b);
+  started.started.push_back(test::SandboxOf("y", "y-1").Id("b").StartedAt(1000).Build());
+  composer_.OnEvents(started);
+  ASSERT_EQ(last().sandboxes.size(), 1u);
+  EXPECT_EQ(last().sandboxes[0].start_time_seconds, 1000);
+  auto stats = StatsOf({started.started[0]});
   stats->sandboxes.back().usage = model::SandboxUsage{};
-  composer.OnStats(stats);
-  ASSERT_EQ(last->sandboxes.size(), 1u);  // the stats answer took over, not a second entry
-  EXPECT_TRUE(last->sandboxes[0].usage.has_value());
+  composer_.OnStats(stats);
+  ASSERT_EQ(last().sandboxes.size(), 1u);  // the stats answer took over, not a second entry
+  EXPECT_TRUE(last().sandboxes[0].usage.has_value());
 }
 
-TEST(SnapshotComposer, EveryAgentSeenHasCountersAtZero) {
-  std::shared_ptr<const model::Snapshot> last;
-  model::SystemClock clock;
-  SnapshotComposer composer(
-      std::make_shared<model::Snapshot>(), clock,
-      [&](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause) { last = s; });
-  auto stats = std::make_shared<model::Snapshot>();
-  stats->sandboxes.push_back(model::Sandbox{});
-  stats->sandboxes.back().container_id = "c";
-  stats->sandboxes.back().agent_id = "with-sandbox";
+TEST_F(ComposerTest, EveryAgentSeenHasCountersAtZero) {
+  auto stats = StatsOf({test::SandboxOf("with-sandbox", "").Id("c").Build()});
   auto evonic = std::make_shared<model::EvonicView>();
   evonic->agents["in-database"].id = "in-database";
   stats->evonic = evonic;
-  composer.OnStats(stats);
-  ASSERT_NE(last->events, nullptr);
-  EXPECT_EQ(last->events->agents.count("with-sandbox"), 1u);
-  EXPECT_EQ(last->events->agents.count("in-database"), 1u);
-  ASSERT_NE(last->known_agents, nullptr);
-  EXPECT_EQ(*last->known_agents, std::set<std::string>{"with-sandbox"});
-  composer.OnStats(std::make_shared<model::Snapshot>());  // the sandbox is gone: still known
-  EXPECT_EQ(last->events->agents.count("with-sandbox"), 1u);
-  EXPECT_EQ(last->known_agents->count("with-sandbox"), 1u);
+  composer_.OnStats(stats);
+  ASSERT_NE(last().events, nullptr);
+  EXPECT_EQ(last().events->agents.count("with-sandbox"), 1u);
+  EXPECT_EQ(last().events->agents.count("in-database"), 1u);
+  ASSERT_NE(last().known_agents, nullptr);
+  EXPECT_EQ(*last().known_agents, std::set<std::string>{"with-sandbox"});
+  composer_.OnStats(StatsOf({}));  // the sandbox is gone: still known
+  EXPECT_EQ(last().events->agents.count("with-sandbox"), 1u);
+  EXPECT_EQ(last().known_agents->count("with-sandbox"), 1u);
 }
 
 }  // namespace
