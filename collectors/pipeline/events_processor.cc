@@ -46,10 +46,11 @@ void EventsProcessor::CrossCheck(std::shared_ptr<const model::Snapshot> stats) {
   queue_.Push({StreamItem::Kind::kCrossCheck, "", std::move(stats)});
 }
 
-std::optional<model::Sandbox> EventsProcessor::InspectStarted(const EngineEvent& e) {
-  HttpAnswer a = engine_.Inspect(e.container_id);
-  if (!a.Ok()) return std::nullopt;  // gone already, or the engine is away: the next cycle decides
-  auto details = ParseInspect(a.body);
+std::optional<model::Sandbox> EventsProcessor::StartedSandbox(const EngineEvent& e,
+                                                              const HttpAnswer& inspect) {
+  // Not Ok: gone already, or the engine is away; the next cycle decides.
+  if (!inspect.Ok()) return std::nullopt;
+  auto details = ParseInspect(inspect.body);
   if (!details.value) return std::nullopt;
   ContainerRef ref{e.container_id, e.container_name, details.value->image, e.labels};
   return builder_.Build(ref, &*details.value);
@@ -81,10 +82,15 @@ void EventsProcessor::HandleLine(const std::string& line, EventsUpdate& update, 
 }
 
 void EventsProcessor::Publish(EventsUpdate& update) {
-  // Sandboxes that started and still live: inspected now (one GET each), shown at once, and a
+  // Sandboxes that started and still live: inspected now, all at once (one sequential GET each
+  // kept the processor from the queue for as long as a burst's starts took), shown at once, and a
   // collection started early for their resource series. In a burst most are gone already.
+  std::vector<std::string> ids;
+  for (const auto& [id, event] : pending_starts_) ids.push_back(id);
+  std::vector<HttpAnswer> answers = engine_.InspectAll(ids);
+  std::size_t i = 0;
   for (const auto& [id, event] : pending_starts_) {
-    if (auto s = InspectStarted(event)) update.started.push_back(std::move(*s));
+    if (auto s = StartedSandbox(event, answers[i++])) update.started.push_back(std::move(*s));
   }
   if (!pending_starts_.empty() && early_cycle_) early_cycle_();
   pending_starts_.clear();

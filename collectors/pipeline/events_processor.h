@@ -57,7 +57,8 @@ class EventsProcessor {
   void Process();
   void HandleLine(const std::string& line, EventsUpdate& update, bool& urgent);
   void Publish(EventsUpdate& update);
-  std::optional<model::Sandbox> InspectStarted(const EngineEvent& event);
+  /// The sandbox a `start` showed, from its inspect answer; nullopt when it is gone.
+  std::optional<model::Sandbox> StartedSandbox(const EngineEvent& event, const HttpAnswer& inspect);
 
   EngineApi& engine_;
   SandboxBuilder& builder_;
