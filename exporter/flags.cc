@@ -137,10 +137,16 @@ std::vector<Flag> Flags() {
        }},
       {"web.max-connections", std::to_string(d.max_connections),
        "connections served at once, each holding a worker thread\n"
-       "until it closes (idle keep-alive ends after 2 s); more wait\n"
-       "in a queue of the same size",
+       "until it closes (idle keep-alive ends after 2 s); more wait,\n"
+       "unread, for up to 5 s",
        WholeNumber(4, 1024, "",
                    [](Config& c, long n) { c.max_connections = static_cast<int>(n); })},
+      {"web.max-connections-per-client", std::to_string(d.max_connections_per_client),
+       "of those, how many one client address (IPv6: one /64) may\n"
+       "have at once, so that idle or slow clients from one address\n"
+       "cannot hold every worker",
+       WholeNumber(1, 1024, "",
+                   [](Config& c, long n) { c.max_connections_per_client = static_cast<int>(n); })},
       {"docker.host", "...",
        "engine endpoint: unix:///path or tcp://host:port\n"
        "(default $DOCKER_HOST, else " +

@@ -16,7 +16,8 @@ namespace evonic::exporter {
 struct Config {
   std::string listen_address = ":9717";
   std::string telemetry_path = "/metrics";
-  int max_connections = 32;  // served at once, each on a CivetWeb worker thread
+  int max_connections = 32;            // served at once, each on a CivetWeb worker thread
+  int max_connections_per_client = 8;  // of those, from one client address (IPv6: one /64)
   std::string docker_host = "unix:///var/run/docker.sock";
   std::string label_filter = "evonic.managed=1";
   std::chrono::milliseconds docker_timeout{10000};

@@ -83,21 +83,6 @@ HttpResponse HttpResponse::Text(int status, std::string text) {
   return r;
 }
 
-std::string ToCivetPorts(const std::string& listen_address) {
-  std::size_t colon = listen_address.rfind(':');
-  if (colon == std::string::npos) return {};
-  std::string host = listen_address.substr(0, colon), port = listen_address.substr(colon + 1);
-  if (!IsDigits(port) || std::atoi(port.c_str()) > 65535) return {};
-  if (host.empty()) return port;  // every interface
-  if (host.front() == '[') {
-    if (host.back() != ']') return {};
-    return host + ":" + port;  // CivetWeb takes [addr]:port for IPv6
-  }
-  // An IPv6 host must be bracketed (as Go's net.SplitHostPort requires).
-  if (host.find_first_of(" ,:[]") != std::string::npos) return {};
-  return host + ":" + port;
-}
-
 void SetStoredBody(HttpResponse& r, const HttpRequest& req, std::string_view plain,
                    std::string_view gzip, std::shared_ptr<const void> keep) {
   r.headers.emplace_back("Vary", "Accept-Encoding");
@@ -149,16 +134,24 @@ const Route* HttpServer::Find(const std::string& path) const {
 }
 
 HttpServer::~HttpServer() {
+  // Clients first: their connections close, so the workers finish at once; the gate object
+  // stays until CivetWeb has stopped, as workers still ask it who their client is.
+  if (gate_) gate_->Stop();
   if (ctx_ != nullptr) mg_stop(ctx_);
 }
 
 std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes routes,
                                               logging::Logger& log, std::string* error) {
-  std::string ports = ToCivetPorts(options.listen_address);
-  if (ports.empty()) {
-    *error = "web.listen-address '" + options.listen_address + "': expected [host]:port";
-    return nullptr;
+  {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    if (!ParseListenAddress(options.listen_address, &address, &length, error)) {
+      *error = "web.listen-address '" + options.listen_address + "': " + *error;
+      return nullptr;
+    }
   }
+  // CivetWeb serves on loopback behind the gate, which owns the public address.
+  std::string ports = "127.0.0.1:0";
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(routes), options, log));
   std::shared_ptr<const WebConfig> web = server->web_config_.Get();
   if (!server->auth_.SetUsers(web->basic_auth_users, error)) return nullptr;
@@ -182,6 +175,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   const std::string keep_alive = std::to_string(options.keep_alive_timeout_ms);
   const std::string head_bytes = std::to_string(options.max_request_head_bytes);
   // The accept queue and backlog take bursts beyond the workers instead of refusing them.
+  // The gate forwards no more than num_threads at once; the queue only takes a worker's handover.
   const std::string queue = std::to_string(std::max(20, options.num_threads));
   // Keep-alive lets Prometheus and benchmarks reuse connections; the short keep-alive timeout
   // stops idle connections from holding worker threads for long.
@@ -198,6 +192,11 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
       "connection_queue", queue.c_str(),
       "listen_backlog", queue.c_str(),
       "tcp_nodelay", "1",
+      // CivetWeb answers CORS preflights itself (200, any origin) unless these are empty; an
+      // OPTIONS request must reach the handler and get its 405 like every other method.
+      "access_control_allow_origin", "",
+      "access_control_allow_methods", "",
+      "access_control_allow_headers", "",
       nullptr};
   // clang-format on
   mg_callbacks callbacks{};
@@ -212,14 +211,30 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   mg_error_data error_data{&error_code, error_text, sizeof error_text};
   server->ctx_ = mg_start2(&init, &error_data);
   if (server->ctx_ == nullptr) {
-    *error = "cannot listen on '" + options.listen_address +
-             "': " + (error_text[0] != '\0' ? error_text : "unknown CivetWeb error");
+    *error = std::string("cannot start the HTTP workers: ") +
+             (error_text[0] != '\0' ? error_text : "unknown CivetWeb error");
     return nullptr;
   }
-  mg_set_request_handler(server->ctx_, "/", &HttpServer::OnRequest, server.get());
   mg_server_port bound[4] = {};
-  int n = mg_get_server_ports(server->ctx_, 4, bound);
-  if (n > 0) server->port_ = bound[0].port;
+  if (mg_get_server_ports(server->ctx_, 4, bound) < 1) {
+    *error = "cannot start the HTTP workers: no port bound";
+    return nullptr;
+  }
+  ConnectionGate::Options gate;
+  gate.listen_address = options.listen_address;
+  gate.backend_port = bound[0].port;
+  gate.max_active = options.num_threads;
+  gate.max_active_per_client = options.max_connections_per_client;
+  gate.max_wait = std::chrono::milliseconds(options.request_timeout_ms);
+  gate.ready_on_first_byte = server->tls_enabled_;
+  gate.max_head_bytes = static_cast<std::size_t>(options.max_request_head_bytes);
+  server->gate_ = ConnectionGate::Start(gate, log, error);
+  if (!server->gate_) {
+    *error = "cannot listen on '" + options.listen_address + "': " + *error;
+    return nullptr;
+  }
+  server->port_ = server->gate_->port();
+  mg_set_request_handler(server->ctx_, "/", &HttpServer::OnRequest, server.get());
   server->LogAccessSummary(*web);
   return server;
 }
@@ -291,7 +306,13 @@ void HttpServer::Serve(mg_connection* conn) {
   req.method = ri->request_method != nullptr ? ri->request_method : "";
   req.path = ri->local_uri != nullptr ? ri->local_uri : "";
   req.query = ri->query_string != nullptr ? ri->query_string : "";
-  req.client_address = ri->remote_addr;
+  std::optional<std::string> client = gate_->ClientOf(ri->remote_port);
+  if (!client) {
+    // Connected to the workers' loopback port directly, around the gate and its limits.
+    mg_send_http_error(conn, 403, "%s", "connect to the exporter's listen address\n");
+    return;
+  }
+  req.client_address = std::move(*client);
   for (int i = 0; i < ri->num_headers; ++i) {
     req.headers[Lower(ri->http_headers[i].name)] = ri->http_headers[i].value;
   }

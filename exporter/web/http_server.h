@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exporter/web/basic_auth.h"
+#include "exporter/web/connection_gate.h"
 #include "exporter/web/tls_shim.h"
 #include "exporter/web/web_config.h"
 #include "logging/logger.h"
@@ -75,20 +76,23 @@ using Routes = std::map<std::string, Route>;
 /// concurrently with requests: each request uses the users and headers current when it began.
 /// Stopping (destructor) waits for requests in progress.
 ///
-/// Under load: every connection holds one worker thread from accept until it closes, CivetWeb
-/// has no per-connection event loop. Idle or trickling clients are therefore bounded by time
-/// (request_timeout_ms for the whole request head, keep_alive_timeout_ms between requests) and
-/// by count (num_threads, --web.max-connections: well above the connections a scraper and a
-/// handful of REST clients need; each idle worker costs about 20 KiB of touched stack, so the
-/// default 32 rather than hundreds).
+/// Under load: a CivetWeb worker holds one connection from accept until it closes (no
+/// per-connection event loop), and each costs about 20 KiB of touched stack, so there are few of
+/// them (num_threads, --web.max-connections). The ConnectionGate owns the public address: it
+/// accepts everything, forwards at most num_threads connections, at most
+/// max_connections_per_client of them from one client, and keeps the rest waiting (unread, up to
+/// request_timeout_ms). Idle or trickling clients from one address therefore hold only their
+/// share of the workers; the workers still bound them by time (request_timeout_ms for the whole
+/// request head, keep_alive_timeout_ms between requests).
 class HttpServer {
  public:
   struct Options {
     std::string listen_address = ":9717";  // [host]:port; port 0 picks a free one
     int num_threads = 32;
-    int request_timeout_ms = 5000;      // the whole request head must arrive within this
-    int keep_alive_timeout_ms = 2000;   // an idle keep-alive connection is closed after this
-    int max_request_head_bytes = 8192;  // request line and headers (bodies are refused)
+    int max_connections_per_client = 8;  // of num_threads, for one ClientKey
+    int request_timeout_ms = 5000;       // the whole request head must arrive within this
+    int keep_alive_timeout_ms = 2000;    // an idle keep-alive connection is closed after this
+    int max_request_head_bytes = 8192;   // request line and headers (bodies are refused)
     /// Users, headers and TLS; null means none of them (plain HTTP, no users).
     std::shared_ptr<const WebConfig> web_config;
     /// Where to look for the OpenSSL 3 shim when TLS is on; empty: DefaultTlsShimCandidates().
@@ -115,6 +119,8 @@ class HttpServer {
 
   /// Authentication counters since start (failures by reason, dummy-hash checks, cache hits).
   AuthStats auth_stats() const { return auth_.Stats(); }
+  /// Connections accepted, waiting, forwarded and refused since start.
+  GateStats gate_stats() const { return gate_->Stats(); }
 
  private:
   HttpServer(Routes routes, const Options& options, logging::Logger& log);
@@ -130,10 +136,11 @@ class HttpServer {
   Routes routes_;
   logging::Logger& log_;
   BasicAuthenticator auth_;
-  model::Latest<WebConfig> web_config_;  // the headers of the current config are sent
-  bool tls_enabled_ = false;             // fixed at start
-  TlsServerConfig tls_;                  // fixed at start
-  std::unique_ptr<TlsShim> tls_shim_;    // loaded before CivetWeb, released after it stops
+  model::Latest<WebConfig> web_config_;   // the headers of the current config are sent
+  bool tls_enabled_ = false;              // fixed at start
+  TlsServerConfig tls_;                   // fixed at start
+  std::unique_ptr<TlsShim> tls_shim_;     // loaded before CivetWeb, released after it stops
+  std::unique_ptr<ConnectionGate> gate_;  // outlives ctx_: workers call ClientOf
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };
@@ -141,10 +148,6 @@ class HttpServer {
 /// Re-reads the web config at `path` and applies it to `server` (on SIGHUP), logging the outcome:
 /// a file that cannot be read or is invalid keeps the old config and says so.
 void ReloadWebConfigFile(const std::string& path, HttpServer& server, logging::Logger& log);
-
-/// Translates a Prometheus-style listen address (":9717", "127.0.0.1:9717", "[::1]:9717") into
-/// CivetWeb's listening_ports syntax; empty on a malformed address.
-std::string ToCivetPorts(const std::string& listen_address);
 
 /// True when an Accept-Encoding header value admits gzip (q > 0).
 bool AcceptsGzip(const std::string& accept_encoding);

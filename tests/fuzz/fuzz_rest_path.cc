@@ -1,6 +1,7 @@
 // The REST API's request path and headers: RestAnswer on a fixed snapshot with the input as the
 // path (and as an agent id inside the agent path), IsPlausibleAgentId, and the HTTP server's
-// AcceptsGzip (Accept-Encoding) and ToCivetPorts (--web.listen-address).
+// AcceptsGzip (Accept-Encoding) and ParseListenAddress (--web.listen-address), ClientKey and
+// ExamineFirstRequestLine (the gate's look at a request line).
 
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,8 @@
 
 #include "exporter/render/exposition.h"
 #include "exporter/render/rest_api.h"
+#include "exporter/web/connection_gate.h"
+#include "exporter/web/first_request_line.h"
 #include "exporter/web/http_server.h"
 #include "model/snapshot.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -76,6 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   exporter::RestAnswer(Fixed(), "/api/agents/" + text + "/sandbox/stats", kNow);
   exporter::IsPlausibleAgentId(text);
   exporter::AcceptsGzip(text);
-  exporter::ToCivetPorts(text);
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  std::string error;
+  exporter::ParseListenAddress(text, &address, &length, &error);
+  exporter::ClientKey(text);
+  exporter::ExamineFirstRequestLine(text);
   return 0;
 }

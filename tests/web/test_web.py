@@ -398,12 +398,43 @@ class WebTest(unittest.TestCase):
             (b"GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", 505),
             # CivetWeb decodes %00 and the path ends there: this is /metrics (see README).
             (b"GET /metrics%00/x HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+            # Issue G.8: CivetWeb closed these without any answer; the gate answers `*` and
+            # passes absolute-form on in origin-form (RFC 9112 3.2.2: servers must accept it).
+            (b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+            (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+            (b"GET HTTP://example.invalid:1?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200),  # the landing page
+            (b"GET http://127.0.0.1/nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404),
         ]
         for request, expected in cases:
             with self.subTest(request=request[:60]):
                 self.assertEqual(raw(e.port, request), expected)
         self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
         self.assertIsNone(e.proc.poll())
+
+    def test_cors_preflight_is_a_405_like_any_other_method(self):
+        # Issue J.7: CivetWeb answered a preflight itself (200, any origin, authorization allowed),
+        # against the README's "only GET and HEAD".
+        e = self.start()
+        with socket.create_connection(("127.0.0.1", e.port), timeout=5) as s:
+            s.sendall(b"OPTIONS /api/sandbox/stats HTTP/1.1\r\nHost: x\r\nOrigin: http://ui.invalid\r\n"
+                      b"Access-Control-Request-Method: GET\r\n"
+                      b"Access-Control-Request-Headers: authorization\r\n\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        head = answer.split(b"\r\n\r\n", 1)[0].decode().lower()
+        self.assertTrue(head.startswith("http/1.1 405"), head)
+        self.assertIn("allow: get, head", head)
+        self.assertNotIn("access-control-", head)
+        # Answers to allowed requests carry no CORS headers either.
+        out = subprocess.run(["curl", "-sS", "-D", "-", "-o", "/dev/null", "-H", "Origin: http://ui.invalid",
+                              e.base + "/metrics"], capture_output=True, text=True)
+        self.assertIn("200", out.stdout.splitlines()[0])
+        self.assertNotIn("access-control-", out.stdout.lower())
 
     def test_refusals_close_the_connection(self):
         # Issue G.4: a request pipelined after a refused one was served ([413, 200], [400, 200]),

@@ -1,0 +1,111 @@
+#pragma once
+// The public listening socket. CivetWeb gives every connection a worker thread from accept until
+// close, so idle and trickling clients from one address could hold all of them (issue G). The
+// gate accepts every connection on one epoll thread, where a waiting connection costs a file
+// descriptor and a few hundred bytes, and forwards at most a fair share of them to CivetWeb.
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "exporter/web/unique_fd.h"
+#include "logging/logger.h"
+
+namespace evonic::exporter {
+
+/// What the gate has done since start; counts only grow, `active` and `waiting` are gauges.
+struct GateStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t refused_client_waiting = 0;  // the client's own waiting line was full
+  std::uint64_t refused_capacity = 0;        // every waiting place (or fd) was taken
+  std::uint64_t expired = 0;                 // waited longer than max_wait, closed unserved
+  int active = 0;                            // forwarded to the backend now
+  int waiting = 0;                           // accepted, not yet forwarded
+};
+
+/// The key connections are counted by: the IPv4 address, or the /64 prefix of an IPv6 address
+/// (one host usually has a whole /64); IPv4-mapped IPv6 addresses count as their IPv4 address.
+std::string ClientKey(const std::string& address);
+
+/// Parses --web.listen-address ([host]:port, host an IP literal, IPv6 in brackets as Go's
+/// net.SplitHostPort wants; an empty host means every IPv4 interface) into a socket address.
+bool ParseListenAddress(const std::string& text, sockaddr_storage* address, socklen_t* length,
+                        std::string* error);
+
+/// \brief Accepts connections on the public address and relays each one, byte for byte, to a
+/// backend on 127.0.0.1 once it is ready and admitted.
+///
+/// Ready: its first request head is complete (looked at in the kernel's buffer, not read), or,
+/// with `ready_on_first_byte` (TLS, whose bytes cannot be looked into), its first byte arrived.
+/// So idle clients and clients trickling a request head never take a worker. Admitted: at most
+/// `max_active` at a time, of which at most `max_active_per_client` from one client (ClientKey);
+/// the oldest ready connection whose client is under its share goes next. A connection not
+/// admitted within `max_wait` of its arrival is closed; a client's waiting line and the total are
+/// bounded, beyond them a new connection is closed at once. Bytes pass through unchanged (TLS
+/// too); a client's half-close is passed on, and the connection ends when the backend's does. Later
+/// requests on a kept-alive connection are not looked at: the backend's own timeouts bound them,
+/// and the per-client share bounds how many it holds.
+///
+/// The backend sees every connection as coming from 127.0.0.1; ClientOf() tells it the real
+/// client from the port the connection came from. All public methods are thread-safe; the relay
+/// runs on the gate's own thread, which the destructor stops (open connections are closed).
+class ConnectionGate {
+ public:
+  struct Options {
+    std::string listen_address;  // [host]:port; empty host: every IPv4 interface; port 0: any
+    int backend_port = 0;        // on 127.0.0.1
+    int max_active = 32;
+    int max_active_per_client = 8;
+    int max_waiting = 4096;  // lowered to what RLIMIT_NOFILE leaves room for
+    int max_waiting_per_client = 1024;
+    std::chrono::milliseconds max_wait{5000};
+    bool ready_on_first_byte = false;   // TLS
+    std::size_t max_head_bytes = 8192;  // a longer head is ready too (the backend refuses it)
+  };
+
+  /// Binds and starts relaying; nullptr and `error` when the address cannot be bound.
+  static std::unique_ptr<ConnectionGate> Start(const Options& options, logging::Logger& log,
+                                               std::string* error);
+  /// Stops relaying and closes every connection; afterwards ClientOf() finds none. The
+  /// destructor calls it; calling it first lets the backend's workers finish while the gate
+  /// object (and ClientOf) still exists.
+  void Stop();
+  ~ConnectionGate();
+  ConnectionGate(const ConnectionGate&) = delete;
+  ConnectionGate& operator=(const ConnectionGate&) = delete;
+
+  int port() const { return port_; }
+  /// The effective limits (max_waiting after the fd limit).
+  const Options& options() const { return options_; }
+  /// The client address of the relayed connection that reaches the backend from local port
+  /// `port`; nullopt when none does (a connection made to the backend directly).
+  std::optional<std::string> ClientOf(int port) const;
+  GateStats Stats() const;
+
+ private:
+  struct Connection;
+  class Loop;
+  ConnectionGate(const Options& options, logging::Logger& log);
+  void Run();
+  void Remember(int port, const std::string& address);
+  void Forget(int port);
+
+  Options options_;
+  logging::Logger& log_;
+  UniqueFd listener_;
+  UniqueFd wake_;  // eventfd: the destructor's stop signal
+  int port_ = 0;
+  mutable std::mutex mu_;
+  std::unordered_map<int, std::string> clients_by_port_;  // guarded by mu_
+  GateStats stats_;                                       // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace evonic::exporter
