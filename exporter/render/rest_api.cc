@@ -280,7 +280,7 @@ Answer RestAnswer(const Exposition& current, const std::string& path, double now
     if (!IsPlausibleAgentId(agent_id)) {
       return Error(400,
                    "invalid agent id: it must be 1 to 128 characters without '/', '%', "
-                   "'..', '\\\\' or control characters");
+                   "'..', '\\' or control characters");
     }
   }
   const model::Snapshot& snap = *current.snapshot;

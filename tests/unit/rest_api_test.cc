@@ -237,6 +237,10 @@ TEST(RestApi, HostileAgentIdsAre400) {
   }
   EXPECT_TRUE(IsPlausibleAgentId(std::string(128, 'x')));
   EXPECT_TRUE(IsPlausibleAgentId("data-analyst"));
+  // The message names the backslash once, as decoded JSON shows it (issue J.8: it said '\\').
+  Answer r = RestAnswer(*e, "/api/agents/a\\b/sandbox/stats", kNow);
+  const std::string message = Body(r)["error"];
+  EXPECT_NE(message.find("'..', '\\' or control"), std::string::npos) << message;
 }
 
 TEST(RestApi, UnknownApiPathsAre404InJson) {
