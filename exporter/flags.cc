@@ -142,9 +142,9 @@ std::vector<Flag> Flags() {
        WholeNumber(4, 1024, "",
                    [](Config& c, long n) { c.max_connections = static_cast<int>(n); })},
       {"web.max-connections-per-client", std::to_string(d.max_connections_per_client),
-       "of those, how many one client address (IPv6: one /64) may\n"
-       "have at once, so that idle or slow clients from one address\n"
-       "cannot hold every worker",
+       "one client address's share of those (IPv6: one /64); beyond\n"
+       "it a client is served only while more than a share stays\n"
+       "free, so slow clients from one address cannot hold them all",
        WholeNumber(1, 1024, "",
                    [](Config& c, long n) { c.max_connections_per_client = static_cast<int>(n); })},
       {"docker.host", "...",

@@ -200,9 +200,13 @@ class ConnectionGate::Loop {
   void DropRest(Connection* c);
   void Watch(int fd, Connection::Side& side, Connection::Registration& watch, std::uint32_t wanted);
   void Refuse(const std::string& address, const char* reason, std::uint64_t* count);
+  // Within its share a client is admitted while a worker is free; beyond it only while more
+  // than a whole share stays free for the others, so that one busy client (a benchmark, a
+  // proxy) is not held back on an idle server.
   bool CanAdmit(const std::string& key) {
-    return stats_.active < gate_.options_.max_active &&
-           counts_[key].active < gate_.options_.max_active_per_client;
+    const int free = gate_.options_.max_active - stats_.active;
+    const int share = gate_.options_.max_active_per_client;
+    return free > 0 && (counts_[key].active < share || free > share);
   }
 
   ConnectionGate& gate_;

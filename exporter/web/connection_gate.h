@@ -45,8 +45,9 @@ bool ParseListenAddress(const std::string& text, sockaddr_storage* address, sock
 /// Ready: its first request head is complete (looked at in the kernel's buffer, not read), or,
 /// with `ready_on_first_byte` (TLS, whose bytes cannot be looked into), its first byte arrived.
 /// So idle clients and clients trickling a request head never take a worker. Admitted: at most
-/// `max_active` at a time, of which at most `max_active_per_client` from one client (ClientKey);
-/// the oldest ready connection whose client is under its share goes next. A connection not
+/// `max_active` at a time; `max_active_per_client` is a client's (ClientKey) share: within it a
+/// client is admitted while a worker is free, beyond it only while more than a share stays free
+/// for the others. The oldest ready connection that may be admitted goes next. A connection not
 /// admitted within `max_wait` of its arrival is closed; a client's waiting line and the total are
 /// bounded, beyond them a new connection is closed at once. Bytes pass through unchanged (TLS
 /// too); a client's half-close is passed on, and the connection ends when the backend's does. Later

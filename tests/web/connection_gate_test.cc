@@ -233,6 +233,32 @@ TEST_F(ConnectionGateTest, OneClientHasItsShareAndTheOthersAreStillServed) {
   EXPECT_EQ(backend.heads(), 6);
 }
 
+TEST_F(ConnectionGateTest, BeyondItsShareAClientGetsOnlyWhatLeavesAShareFree) {
+  Backend backend;
+  backend.Hold();
+  ConnectionGate::Options o;
+  o.max_active = 8;
+  o.max_active_per_client = 2;
+  auto gate = Start(backend, o);
+  std::vector<UniqueFd> busy;
+  for (int i = 0; i < 10; ++i) {
+    busy.push_back(Connect(gate->port()));
+    Send(busy.back(), kRequest);
+  }
+  // Six of eight: its share and four more, while two (a share) stay free for everyone else.
+  ASSERT_TRUE(WaitFor([&] { return backend.heads() == 6 && gate->Stats().waiting == 4; }));
+  std::vector<UniqueFd> others;
+  for (const char* from : {"127.0.0.2", "127.0.0.3"}) {
+    others.push_back(Connect(gate->port(), from));
+    Send(others.back(), kRequest);
+  }
+  ASSERT_TRUE(WaitFor([&] { return backend.heads() == 8; }));
+  backend.Release();
+  EXPECT_EQ(ReadAll(others[0]).substr(0, 10), "127.0.0.2|");
+  EXPECT_EQ(ReadAll(others[1]).substr(0, 10), "127.0.0.3|");
+  for (auto& b : busy) EXPECT_EQ(ReadAll(b).substr(0, 10), "127.0.0.1|");
+}
+
 TEST_F(ConnectionGateTest, AConnectionNotAdmittedInTimeIsClosedUnserved) {
   Backend backend;
   ConnectionGate::Options o;
