@@ -91,9 +91,26 @@ std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildIn
 
   const collectors::Pipeline::Options pipeline = PipelineOptions(cfg);
   app->latest_.emplace(app->RenderNow(collectors::Pipeline::InitialSnapshot(pipeline)));
+  if (!cfg.history_path.empty()) {
+    HistoryStore::Options history;
+    history.path = cfg.history_path;
+    history.retention = std::chrono::duration_cast<std::chrono::seconds>(cfg.history_retention);
+    app->history_ = HistoryStore::Open(history, log, &error);
+    if (!app->history_) {
+      log.Error("cannot keep the history", {{"err", error}});
+      *exit_code = kStartError;
+      return nullptr;
+    }
+    HistoryStore* store = app->history_.get();
+    app->history_source_.emplace(
+        HistorySource{[store](const model::HistoryQuery& q, model::HistoryPage* page,
+                              std::string* err) { return store->Read(q, page, err); },
+                      [store](const std::string& agent_id) { return store->HasAgent(agent_id); }});
+  }
   Routes routes;
   AddExporterRoutes(*app->latest_, cfg.telemetry_path, build, routes);
-  AddRestRoutes(*app->latest_, app->clock_, routes);
+  AddRestRoutes(*app->latest_, app->clock_, app->history_source_ ? &*app->history_source_ : nullptr,
+                routes);
   app->server_ = HttpServer::Start(http, std::move(routes), log, &error);
   if (!app->server_) {
     log.Error("cannot start the HTTP server", {{"err", error}});
@@ -109,11 +126,23 @@ std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildIn
             {"docker_host", cfg.docker_host},
             {"collect_interval", std::to_string(cfg.collect_interval.count()) + "ms"}});
   Application* self = app.get();
+  if (app->history_) {
+    // Made before the pipeline, whose render thread reads its counts; started after it.
+    app->history_writer_ = std::make_unique<HistoryWriter>(
+        *app->history_, [self] { return self->latest_->Get()->snapshot; }, app->clock_,
+        cfg.history_interval, log);
+  }
   app->pipeline_.emplace(pipeline, *app->engine_, *app->builder_, app->clock_, log,
                          [self](std::shared_ptr<const model::Snapshot> s) {
                            self->latest_->Publish(self->RenderNow(std::move(s)));
                          });
   app->pipeline_->Start();
+  if (app->history_writer_) {
+    app->history_writer_->Start();
+    log.Info("history kept", {{"file", cfg.history_path},
+                              {"interval", std::to_string(cfg.history_interval.count()) + "ms"},
+                              {"retention", std::to_string(cfg.history_retention.count()) + "ms"}});
+  }
   *exit_code = 0;
   return app;
 }
@@ -127,6 +156,7 @@ Application::Application(const Config& config, const BuildInfo& build, logging::
       thresholds_(config.thresholds_file, std::move(thresholds)) {}
 
 Application::~Application() {
+  if (history_writer_) history_writer_->Stop();  // the object stays: the render thread reads it
   if (pipeline_) pipeline_->Stop();
   server_.reset();
 }
@@ -136,8 +166,14 @@ std::shared_ptr<const Exposition> Application::RenderNow(
   auto thresholds = thresholds_.Current();
   // Before the server runs (the first render) its counts are all 0.
   const model::AuthCounts auth = server_ ? server_->auth_stats() : model::AuthCounts{};
+  std::optional<model::HistoryCounts> history;
+  if (history_writer_) {
+    history = history_writer_->Counts();
+  } else if (history_) {
+    history = model::HistoryCounts{};  // on, before the writer starts
+  }
   return Render(std::move(s), ReadProcessStats(config_.procfs), build_, labeler_, thresholds.get(),
-                &auth);
+                &auth, history ? &*history : nullptr);
 }
 
 void Application::Reload() {

@@ -12,7 +12,10 @@
 #include "collectors/pipeline/pipeline.h"
 #include "exporter/alert_thresholds.h"
 #include "exporter/flags.h"
+#include "exporter/history/history_store.h"
+#include "exporter/history/history_writer.h"
 #include "exporter/render/exposition.h"
+#include "exporter/render/rest_api.h"
 #include "exporter/render/session_label.h"
 #include "exporter/web/http_server.h"
 #include "logging/logger.h"
@@ -57,8 +60,11 @@ class Application {
   std::optional<collectors::DockerEngine> engine_;
   std::optional<collectors::SandboxBuilder> builder_;
   std::optional<model::Latest<Exposition>> latest_;
+  std::unique_ptr<HistoryStore> history_;  // null: --history.path not given
+  std::optional<HistorySource> history_source_;
   std::unique_ptr<HttpServer> server_;
   std::optional<collectors::Pipeline> pipeline_;
+  std::unique_ptr<HistoryWriter> history_writer_;  // reads latest_; its thread stopped first
 };
 
 }  // namespace evonic::exporter

@@ -216,6 +216,16 @@ std::vector<Flag> Flags() {
        "(default: " +
            std::string(threshold) + " for every agent)",
        Text(&Config::thresholds_file)},
+      {"history.path", "FILE",
+       "keep every sandbox's figures in this SQLite file, served at\n"
+       ".../sandbox/stats/history (default: no history)",
+       Text(&Config::history_path)},
+      {"history.interval", Quoted(DurationText(d.history_interval)),
+       "time between two writes of the history",
+       Parsed(&Config::history_interval, &ParseDuration, positive_duration)},
+      {"history.retention", Quoted(DurationText(d.history_retention)),
+       "how long the history keeps a point",
+       Parsed(&Config::history_retention, &ParseDuration, positive_duration)},
       {"log.level", Quoted(Spelling(d.log_level, levels, &logging::ParseLevel)), OneOf(levels),
        Parsed(&Config::log_level, &logging::ParseLevel, OneOf(levels))},
       {"log.format", Quoted(Spelling(d.log_format, formats, &logging::ParseFormat)), OneOf(formats),

@@ -27,7 +27,10 @@ struct Config {
       "evonic.agent_id", "evonic.session_id", {collectors::kDefaultNameRule}};
   std::string procfs = "/proc";
   std::string web_config_file;  // exporter-toolkit web config (auth, TLS); empty: none
-  std::string evonic_root;      // Evonic's installation folder (its databases); empty: none
+  std::string history_path;     // the history file (SQLite); empty: no history
+  std::chrono::milliseconds history_interval{60000};
+  std::chrono::milliseconds history_retention{7LL * 24 * 3600 * 1000};
+  std::string evonic_root;  // Evonic's installation folder (its databases); empty: none
   std::string session_label_mode = "raw";  // session_id label: raw, hash or drop
   std::string session_hash_key_file;       // key of the keyed hash (mode "hash")
   bool max_containers_given = false;       // the flag wins over Evonic's own setting

@@ -21,9 +21,20 @@ HttpResponse ToHttpResponse(Answer answer) {
 
 // A request: the stored answer of the latest snapshot when it is fresh, else a fresh answer.
 HttpResponse Serve(const model::Latest<Exposition>& latest, const model::Clock& clock,
-                   RestAnswerCache& cache, const HttpRequest& req) {
+                   const HistorySource* history, RestAnswerCache& cache, const HttpRequest& req) {
   const double now = clock.NowSeconds();
   std::shared_ptr<const Exposition> e = latest.Get();
+  if (IsHistoryPath(req.path)) {
+    Answer answer = HistoryAnswer(*e, req.path, req.query, history);
+    if (answer.status != 200 || !AcceptsGzip(req.Header("accept-encoding"))) {
+      return ToHttpResponse(std::move(answer));
+    }
+    HttpResponse r = ToHttpResponse(std::move(answer));
+    r.headers.emplace_back("Vary", "Accept-Encoding");
+    r.headers.emplace_back("Content-Encoding", "gzip");
+    r.owned = Gzip(r.owned);
+    return r;
+  }
   // Freshness depends on the time, so it is checked on every request; given a fresh snapshot,
   // the answer depends only on the snapshot and the path.
   if (!IsFresh(*e->snapshot, now)) return ToHttpResponse(RestAnswer(*e, req.path, now));
@@ -47,10 +58,10 @@ HttpResponse Serve(const model::Latest<Exposition>& latest, const model::Clock& 
 }  // namespace
 
 void AddRestRoutes(const model::Latest<Exposition>& latest, const model::Clock& clock,
-                   Routes& routes) {
+                   const HistorySource* history, Routes& routes) {
   auto cache = std::make_shared<RestAnswerCache>();
-  routes["/api/*"] = {Access::kPersonal, [&latest, &clock, cache](const HttpRequest& req) {
-                        return Serve(latest, clock, *cache, req);
+  routes["/api/*"] = {Access::kPersonal, [&latest, &clock, history, cache](const HttpRequest& req) {
+                        return Serve(latest, clock, history, *cache, req);
                       }};
 }
 

@@ -55,9 +55,10 @@ std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> 
                                          const ProcessStats& process, const BuildInfo& build,
                                          const SessionLabeler& labeler,
                                          const AlertThresholds* thresholds,
-                                         const model::AuthCounts* auth) {
+                                         const model::AuthCounts* auth,
+                                         const model::HistoryCounts* history) {
   auto e = std::make_shared<Exposition>();
-  RenderInput input{*snapshot, process, build, labeler, thresholds, auth};
+  RenderInput input{*snapshot, process, build, labeler, thresholds, auth, history};
   SnapshotCollectable collectable(input);
   e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
   e->gzip = Gzip(e->text);

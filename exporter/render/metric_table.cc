@@ -345,6 +345,24 @@ const std::vector<MetricDef>& MetricTable() {
            out.push_back(Sample(MT::Counter, static_cast<double>(n), {{"cause", cause}}));
          }
        }},
+      // The history file (--history.path).
+      {"evonic_sandbox_exporter_history_writes_total",
+       "Writes of every sandbox's figures to the history file." SNAP, MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.history) Add(out, MT::Counter, static_cast<double>(in.history->writes));
+       }},
+      {"evonic_sandbox_exporter_history_write_errors_total",
+       "Writes to the history file that failed (e.g. a full disk); serving goes on." SNAP,
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.history) Add(out, MT::Counter, static_cast<double>(in.history->write_errors));
+       }},
+      {"evonic_sandbox_exporter_history_last_write_timestamp_seconds",
+       "Unix time of the last successful write to the history file; 0 before the first." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.history) Add(out, MT::Gauge, in.history->last_write_seconds);
+       }},
       // The standard process metrics.
       {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds." SNAP,
        MT::Counter, nullptr,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exporter/render/docker_units.h"
+#include "exporter/render/history_query.h"
 
 namespace evonic::exporter {
 
@@ -15,6 +16,7 @@ using nlohmann::ordered_json;
 constexpr const char* kAgentsPrefix = "/api/agents/";
 constexpr const char* kAgentSuffix = "/sandbox/stats";
 constexpr const char* kPoolPath = "/api/sandbox/stats";
+constexpr const char* kHistorySuffix = "/history";
 // A snapshot older than this many intervals is not fresh: the collector is stuck.
 constexpr double kFreshIntervals = 3;
 
@@ -291,6 +293,120 @@ Answer RestAnswer(const Exposition& current, const std::string& path, double now
   }
   const model::EvonicView* evonic = snap.evonic.get();
   return agent ? Agent(snap, evonic, agent_id) : Pool(snap);
+}
+
+namespace {
+
+// The sandbox and session counters a history point stands for, so that a point renders with the
+// same code, keys and formats as a live container.
+struct PointAsLive {
+  model::Sandbox sandbox;
+  model::EventsView events;
+};
+
+PointAsLive AsLive(const model::HistoryPoint& p) {
+  PointAsLive out;
+  model::Sandbox& s = out.sandbox;
+  s.container_id = p.container_id;
+  s.container_name = p.container_name;
+  s.agent_id = p.agent_id;
+  s.session_id = p.session_id;
+  s.limits.memory_bytes = p.memory_limit_bytes;
+  s.limits.pids = p.pids_limit;
+  model::SandboxUsage u;
+  if (p.cpu_percent) u.cpu_utilization_ratio = *p.cpu_percent / 100;
+  u.memory_used_bytes = p.memory_used_bytes;
+  if (p.network_input_bytes && p.network_output_bytes) {
+    model::NetworkCounters n;
+    n.receive_bytes = *p.network_input_bytes;
+    n.transmit_bytes = *p.network_output_bytes;
+    u.network = n;
+  }
+  u.block_read_bytes = p.block_read_bytes;
+  u.block_write_bytes = p.block_write_bytes;
+  u.pids = p.pids;
+  s.usage = u;
+  out.events.sessions[p.container_id] = p.events;
+  return out;
+}
+
+ordered_json PointJson(const model::HistoryPoint& p) {
+  const PointAsLive live = AsLive(p);
+  ordered_json c = Container(live.sandbox, nullptr, &live.events);
+  c.erase("external_user_id");  // personal data is not kept in the history
+  ordered_json out;
+  out["time"] = Rfc3339(p.time_seconds);
+  out["timestamp"] = Num(std::round(p.time_seconds * 1000) / 1000);
+  for (auto& [key, value] : c.items()) out[key] = std::move(value);
+  return out;
+}
+
+}  // namespace
+
+bool IsHistoryPath(const std::string& path) {
+  const std::string suffix = std::string(kAgentSuffix) + kHistorySuffix;
+  return path.size() > suffix.size() &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         (path == std::string(kPoolPath) + kHistorySuffix || path.rfind(kAgentsPrefix, 0) == 0);
+}
+
+Answer HistoryAnswer(const Exposition& current, const std::string& path,
+                     const std::string& query_string, const HistorySource* source) {
+  if (source == nullptr) {
+    return Error(404, "history is off: start the exporter with --history.path=FILE to keep it");
+  }
+  const std::string pool_path = std::string(kPoolPath) + kHistorySuffix;
+  const std::string suffix = std::string(kAgentSuffix) + kHistorySuffix;
+  std::string agent_from_path;
+  if (path != pool_path) {
+    const std::size_t prefix = std::string(kAgentsPrefix).size();
+    if (!IsHistoryPath(path) || path.size() <= prefix + suffix.size()) {
+      return Error(404, "no such API path");
+    }
+    agent_from_path = path.substr(prefix, path.size() - prefix - suffix.size());
+    if (!IsPlausibleAgentId(agent_from_path)) {
+      return Error(400,
+                   "invalid agent id: it must be 1 to 128 characters without '/', '%', "
+                   "'..', '\\' or control characters");
+    }
+  }
+  std::string error;
+  std::optional<model::HistoryQuery> query = ParseHistoryQuery(query_string, &error);
+  if (!query) return Error(400, error);
+  if (!agent_from_path.empty()) {
+    if (!query->agent_id.empty() && query->agent_id != agent_from_path) {
+      return Error(400, "agent_id is given by the path");
+    }
+    query->agent_id = agent_from_path;
+    const model::Snapshot& snap = *current.snapshot;
+    const bool known = snap.evonic != nullptr ? snap.evonic->agents.count(agent_from_path) > 0
+                                              : snap.known_agents != nullptr &&
+                                                    snap.known_agents->count(agent_from_path) > 0;
+    if (!known && !source->has_agent(agent_from_path)) {
+      return Error(404, "agent '" + agent_from_path + "' has no history and is not known");
+    }
+  }
+  model::HistoryPage page;
+  if (!source->read(*query, &page, &error)) {
+    return Error(500, "the history file could not be read: " + error);
+  }
+  ordered_json body;
+  if (!query->agent_id.empty()) body["agent_id"] = query->agent_id;
+  if (!query->session_id.empty()) body["session_id"] = query->session_id;
+  body["since"] = Rfc3339(query->since);
+  body["until"] = query->until ? ordered_json(Rfc3339(*query->until)) : ordered_json(nullptr);
+  body["count"] = page.points.size();
+  if (page.more) body["next"] = std::to_string(page.points.back().id);
+  body["points"] = ordered_json::array();
+  std::string out = Dump(body);
+  out.pop_back();  // "]}": the points are written one at a time, as WithContainers does
+  out.pop_back();
+  for (std::size_t i = 0; i < page.points.size(); ++i) {
+    if (i > 0) out += ',';
+    out += Dump(PointJson(page.points[i]));
+  }
+  out += "]}\n";
+  return JsonText(200, std::move(out));
 }
 
 }  // namespace evonic::exporter

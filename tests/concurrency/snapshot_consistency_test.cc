@@ -180,7 +180,7 @@ TEST(SnapshotConsistency, EveryRestAnswerSeesOneGeneration) {
   model::Latest<exporter::Exposition> latest(fresh(1));
   model::SystemClock clock;
   exporter::Routes routes;
-  exporter::AddRestRoutes(latest, clock, routes);
+  exporter::AddRestRoutes(latest, clock, nullptr, routes);
   const exporter::HttpHandler& handler = routes.at("/api/*").handler;
 
   constexpr std::uint64_t kGenerations = 2000;

@@ -1,7 +1,7 @@
 // The REST API's request path and headers: RestAnswer on a fixed snapshot with the input as the
 // path (and as an agent id inside the agent path), IsPlausibleAgentId, and the HTTP server's
 // AcceptsGzip (Accept-Encoding) and ParseListenAddress (--web.listen-address), ClientKey and
-// ExamineFirstRequestLine (the gate's look at a request line).
+// ExamineFirstRequestLine (the gate's look at a request line); the history query string.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "exporter/render/exposition.h"
+#include "exporter/render/history_query.h"
 #include "exporter/render/rest_api.h"
 #include "exporter/web/connection_gate.h"
 #include "exporter/web/first_request_line.h"
@@ -85,5 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   exporter::ParseListenAddress(text, &address, &length, &error);
   exporter::ClientKey(text);
   exporter::ExamineFirstRequestLine(text);
+  std::string query_error;
+  exporter::ParseHistoryQuery(text, &query_error);
+  exporter::HistoryAnswer(Fixed(), "/api/agents/" + text + "/sandbox/stats/history", text, nullptr);
   return 0;
 }

@@ -25,6 +25,8 @@ NONDETERMINISTIC = {
     "evonic_sandbox_exporter_build_info",  # revision changes with every commit
     "evonic_sandbox_exporter_collect_duration_seconds",
     "evonic_sandbox_exporter_last_collect_timestamp_seconds",
+    "evonic_sandbox_exporter_history_writes_total",  # counts writes every 100 ms
+    "evonic_sandbox_exporter_history_last_write_timestamp_seconds",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes",
     "process_virtual_memory_bytes",
@@ -122,10 +124,12 @@ class FakeEngineTest(unittest.TestCase):
     # --- the page --------------------------------------------------------------------------------
     def test_golden_page_and_metric_contract(self):
         self.start_fake()
-        # With Evonic's database, so that every metric of the table is on the page.
+        # With Evonic's database and the history, so that every metric of the table is on the page.
         root = os.path.join(self.dir, "evonic")
         make_evonic_root(root, SCENARIO_AGENTS, SCENARIO_SESSIONS)
-        exporter = self.start_exporter(f"--evonic.root={root}")
+        exporter = self.start_exporter(f"--evonic.root={root}",
+                                       f"--history.path={os.path.join(self.dir, 'history.db')}",
+                                       "--history.interval=100ms")
         page = self.wait_collected(exporter)
         text = deterministic_text(page.text)
         golden = os.path.join(ARGS.source_dir, "tests", "integration", "golden", "metrics.prom")

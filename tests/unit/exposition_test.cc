@@ -236,8 +236,11 @@ class ExpositionTest : public ::testing::Test {
     auth_.wrong_password = 7;
     auth_.unknown_user = 2;
     auth_.address_throttled = 3;
+    history_.writes = 12;
+    history_.write_errors = 1;
+    history_.last_write_seconds = 1795737600;
     exposition_ = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"},
-                         SessionLabeler(), nullptr, &auth_);
+                         SessionLabeler(), nullptr, &auth_, &history_);
     ASSERT_NE(exposition_, nullptr);
     parsed_ = ParseText(exposition_->text);
   }
@@ -253,6 +256,7 @@ class ExpositionTest : public ::testing::Test {
     return s == nullptr ? -1 : std::stod(s->value);
   }
   model::AuthCounts auth_;
+  model::HistoryCounts history_;
   std::shared_ptr<const Exposition> exposition_;
   ParsedText parsed_;
 };
@@ -272,6 +276,19 @@ TEST_F(ExpositionTest, AuthenticationCountsByReasonAndCause) {
   // Without a web server (no counts given) there are no such series.
   auto bare = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"});
   EXPECT_EQ(bare->text.find("evonic_sandbox_exporter_auth_"), std::string::npos);
+}
+
+TEST_F(ExpositionTest, HistoryCountsOnlyWhenHistoryIsOn) {
+  const std::string& text = exposition_->text;
+  for (const char* line : {"evonic_sandbox_exporter_history_writes_total 12\n",
+                           "evonic_sandbox_exporter_history_write_errors_total 1\n",
+                           "evonic_sandbox_exporter_history_last_write_timestamp_seconds "
+                           "1795737600\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  auto off = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"},
+                    SessionLabeler(), nullptr, &auth_);
+  EXPECT_EQ(off->text.find("evonic_sandbox_exporter_history_"), std::string::npos);
 }
 
 TEST_F(ExpositionTest, EveryTableMetricAppearsWithHelpAndType) {

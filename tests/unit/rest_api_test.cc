@@ -321,7 +321,7 @@ TEST(RestRoute, AnswersFollowEveryNewSnapshot) {
   model::Latest<Exposition> latest(Published(1, 10));
   model::ManualClock clock(kNow);
   Routes routes;
-  AddRestRoutes(latest, clock, routes);
+  AddRestRoutes(latest, clock, nullptr, routes);
   for (const char* path : {"/api/sandbox/stats", "/api/agents/admin/sandbox/stats"}) {
     SCOPED_TRACE(path);
     HttpResponse first = Serve(routes, path);
@@ -352,7 +352,7 @@ TEST(RestRoute, AStoredAnswerIsNeverServedWhenTheSnapshotIsNotFresh) {
   model::Latest<Exposition> latest(Published(7, 10));
   model::ManualClock clock(kNow);
   Routes routes;
-  AddRestRoutes(latest, clock, routes);
+  AddRestRoutes(latest, clock, nullptr, routes);
   ASSERT_EQ(Serve(routes, "/api/sandbox/stats").status, 200);
   // The same snapshot once more than 3 intervals (5 s each) have passed: 503, not the stored 200.
   clock.Advance(16);

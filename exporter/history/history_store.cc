@@ -1,0 +1,438 @@
+#include "exporter/history/history_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+namespace evonic::exporter {
+
+namespace {
+
+// "EvSx": marks the file as this exporter's history, so a foreign SQLite file is never served.
+constexpr int kApplicationId = 0x45765378;
+constexpr int kSchemaVersion = 1;
+// Readers and the writer wait this long for each other's locks (WAL: only checkpoints contend).
+constexpr int kBusyTimeoutMs = 2000;
+
+// Sandboxes are written once and points refer to them; a point's time is its write's. Whole
+// numbers are stored as integers (CPU % in hundredths), so a point takes about 75 bytes with its
+// index entry: 7 days of 100 sandboxes at 1 m stay under 100 MiB.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS sandboxes (
+  id INTEGER PRIMARY KEY,
+  container_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  container_name TEXT NOT NULL,
+  last_write INTEGER NOT NULL,
+  UNIQUE (container_id, agent_id, session_id, container_name));
+CREATE INDEX IF NOT EXISTS sandboxes_by_agent ON sandboxes (agent_id);
+CREATE TABLE IF NOT EXISTS writes (
+  id INTEGER PRIMARY KEY,
+  t_ms INTEGER NOT NULL,
+  first_point INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS writes_by_time ON writes (t_ms);
+CREATE TABLE IF NOT EXISTS points (
+  id INTEGER PRIMARY KEY,
+  write_id INTEGER NOT NULL,
+  sandbox INTEGER NOT NULL,
+  cpu_hundredths INTEGER,
+  memory_used INTEGER,
+  memory_limit INTEGER,
+  network_input INTEGER,
+  network_output INTEGER,
+  block_read INTEGER,
+  block_write INTEGER,
+  pids INTEGER,
+  pids_limit INTEGER,
+  bash_runs INTEGER NOT NULL, bash_failures INTEGER NOT NULL, bash_ms INTEGER NOT NULL,
+  python_runs INTEGER NOT NULL, python_failures INTEGER NOT NULL, python_ms INTEGER NOT NULL,
+  other_runs INTEGER NOT NULL, other_failures INTEGER NOT NULL, other_ms INTEGER NOT NULL,
+  oom_kills INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS points_by_sandbox ON points (sandbox);
+)sql";
+
+constexpr const char* kInsertPoint =
+    "INSERT INTO points (write_id, sandbox, cpu_hundredths, memory_used, memory_limit, "
+    "network_input, network_output, block_read, block_write, pids, pids_limit, bash_runs, "
+    "bash_failures, bash_ms, python_runs, python_failures, python_ms, other_runs, "
+    "other_failures, other_ms, oom_kills) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+struct ConnectionCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+
+std::string ErrorOf(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
+
+Statement Prepare(sqlite3* db, const char* sql, std::string* error) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    *error = ErrorOf(db);
+    return nullptr;
+  }
+  return Statement(raw);
+}
+
+bool Exec(sqlite3* db, const char* sql, std::string* error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    *error = message != nullptr ? message : ErrorOf(db);
+    sqlite3_free(message);
+    return false;
+  }
+  return true;
+}
+
+// The first column of a one-row query, as text; nullopt on any error.
+std::optional<std::string> QueryText(sqlite3* db, const char* sql, std::string* error) {
+  Statement s = Prepare(db, sql, error);
+  if (!s) return std::nullopt;
+  int rc = sqlite3_step(s.get());
+  if (rc != SQLITE_ROW) {
+    *error = rc == SQLITE_DONE ? "no answer" : ErrorOf(db);
+    return std::nullopt;
+  }
+  const unsigned char* text = sqlite3_column_text(s.get(), 0);
+  return std::string(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+}
+
+Connection OpenConnection(const std::string& path, int flags, std::string* error) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK) {
+    *error = ErrorOf(raw);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+// Why the file at `path` cannot be this exporter's history (empty: it can). Opens it read-write
+// (creating it if missing).
+std::string Unusable(sqlite3* db) {
+  std::string error;
+  auto app = QueryText(db, "PRAGMA application_id", &error);
+  if (!app) return "not a SQLite database (" + error + ")";
+  auto tables = QueryText(db, "SELECT count(*) FROM sqlite_master", &error);
+  if (!tables) return "not a SQLite database (" + error + ")";
+  if (*app == "0" && *tables == "0") return "";  // empty: ours to set up
+  if (*app != std::to_string(kApplicationId)) {
+    return "another application's SQLite file (application_id " + *app + ")";
+  }
+  auto version = QueryText(db, "PRAGMA user_version", &error);
+  if (!version || *version != std::to_string(kSchemaVersion)) {
+    return "history schema " + version.value_or("?") + ", expected " +
+           std::to_string(kSchemaVersion);
+  }
+  auto check = QueryText(db, "PRAGMA quick_check", &error);
+  if (!check || *check != "ok") return "damaged: " + check.value_or(error);
+  return "";
+}
+
+std::string Timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Renames the file and its WAL side files aside; the name it got, or empty on failure.
+std::string MoveAside(const std::string& path, std::string* error) {
+  const std::string aside = path + ".unusable-" + Timestamp();
+  std::error_code ec;
+  std::filesystem::rename(path, aside, ec);
+  if (ec) {
+    *error = "cannot rename " + path + " aside: " + ec.message();
+    return "";
+  }
+  for (const char* side : {"-wal", "-shm"}) {
+    std::filesystem::rename(path + side, aside + side, ec);  // absent is fine
+  }
+  return aside;
+}
+
+// A figure times `scale`, as an integer when whole (as they nearly all are: bytes, counts), so
+// that SQLite stores it in 1 to 8 bytes; NULL when absent or not finite.
+void BindNumber(sqlite3_stmt* s, int index, const std::optional<double>& v, double scale = 1) {
+  if (!v || !std::isfinite(*v)) {
+    sqlite3_bind_null(s, index);
+    return;
+  }
+  const double scaled = *v * scale;
+  const double rounded = std::round(scaled);
+  if (std::fabs(rounded) < 9.0e18 && (scale != 1 || rounded == scaled)) {
+    sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(rounded));
+  } else {
+    sqlite3_bind_double(s, index, scaled);
+  }
+}
+
+std::optional<double> ColumnNumber(sqlite3_stmt* s, int index, double scale = 1) {
+  if (sqlite3_column_type(s, index) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(s, index) / scale;
+}
+
+std::string ColumnText(sqlite3_stmt* s, int index) {
+  const unsigned char* text = sqlite3_column_text(s, index);
+  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
+}
+
+}  // namespace
+
+std::unique_ptr<HistoryStore> HistoryStore::Open(const Options& options, logging::Logger& log,
+                                                 std::string* error) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  Connection db = OpenConnection(options.path, flags, error);
+  std::string why = db ? Unusable(db.get()) : "";
+  if (db && !why.empty()) {
+    db.reset();
+    std::string aside = MoveAside(options.path, error);
+    if (aside.empty()) return nullptr;
+    log.Warn("history file unusable: moved aside, starting a new one",
+             {{"file", options.path}, {"moved_to", aside}, {"reason", why}});
+    db = OpenConnection(options.path, flags, error);
+  }
+  if (!db) {
+    *error = "cannot open history file " + options.path + ": " + *error;
+    return nullptr;
+  }
+  // The schema is created in one transaction; WAL so that readers never block the writer;
+  // synchronous=NORMAL: a power cut may lose the last write, never the file.
+  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; ") +
+                            "PRAGMA journal_size_limit=4194304; BEGIN; " + kSchema +
+                            "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                            "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
+  if (!Exec(db.get(), setup.c_str(), error)) {
+    *error = "cannot write history file " + options.path + ": " + *error;
+    return nullptr;
+  }
+  return std::unique_ptr<HistoryStore>(new HistoryStore(options, db.release()));
+}
+
+HistoryStore::~HistoryStore() { sqlite3_close_v2(db_); }
+
+std::int64_t HistoryStore::SandboxId(const model::HistoryPoint& p, std::int64_t write_id,
+                                     std::string* error) {
+  std::string key = p.container_id;
+  for (const std::string* part : {&p.agent_id, &p.session_id, &p.container_name}) {
+    key += '\0';
+    key += *part;
+  }
+  auto it = sandbox_ids_.find(key);
+  if (it != sandbox_ids_.end()) return it->second;
+  Statement upsert = Prepare(db_,
+                             "INSERT INTO sandboxes (container_id, agent_id, session_id, "
+                             "container_name, last_write) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO "
+                             "UPDATE SET last_write = excluded.last_write RETURNING id",
+                             error);
+  if (!upsert) return 0;
+  int i = 1;
+  for (const std::string* text : {&p.container_id, &p.agent_id, &p.session_id, &p.container_name}) {
+    sqlite3_bind_text(upsert.get(), i++, text->c_str(), static_cast<int>(text->size()),
+                      SQLITE_STATIC);
+  }
+  sqlite3_bind_int64(upsert.get(), i, write_id);
+  if (sqlite3_step(upsert.get()) != SQLITE_ROW) {
+    *error = ErrorOf(db_);
+    return 0;
+  }
+  const std::int64_t id = sqlite3_column_int64(upsert.get(), 0);
+  sandbox_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double now,
+                          std::string* error) {
+  if (!Exec(db_, "BEGIN IMMEDIATE", error)) return false;
+  auto fail = [&] {
+    if (error->empty()) *error = ErrorOf(db_);
+    std::string ignored;  // the write's own error is the one to report
+    Exec(db_, "ROLLBACK", &ignored);
+    sandbox_ids_.clear();  // ids given in the rolled-back transaction are gone
+    return false;
+  };
+  error->clear();
+  const auto now_ms = static_cast<sqlite3_int64>(std::llround(now * 1000));
+  Statement write = Prepare(
+      db_, "INSERT INTO writes (t_ms, first_point) SELECT ?, IFNULL(MAX(id), 0) + 1 FROM points",
+      error);
+  if (!write) return fail();
+  sqlite3_bind_int64(write.get(), 1, now_ms);
+  if (sqlite3_step(write.get()) != SQLITE_DONE) return fail();
+  const std::int64_t write_id = sqlite3_last_insert_rowid(db_);
+  Statement touch = Prepare(db_, "UPDATE sandboxes SET last_write = ? WHERE id = ?", error);
+  Statement insert = Prepare(db_, kInsertPoint, error);
+  if (!touch || !insert) return fail();
+  for (const model::HistoryPoint& p : points) {
+    const std::int64_t sandbox = SandboxId(p, write_id, error);
+    if (sandbox == 0) return fail();
+    sqlite3_reset(touch.get());
+    sqlite3_bind_int64(touch.get(), 1, write_id);
+    sqlite3_bind_int64(touch.get(), 2, sandbox);
+    if (sqlite3_step(touch.get()) != SQLITE_DONE) return fail();
+    sqlite3_stmt* s = insert.get();
+    sqlite3_reset(s);
+    int i = 1;
+    sqlite3_bind_int64(s, i++, write_id);
+    sqlite3_bind_int64(s, i++, sandbox);
+    BindNumber(s, i++, p.cpu_percent, 100);
+    for (const std::optional<double>* v :
+         {&p.memory_used_bytes, &p.memory_limit_bytes, &p.network_input_bytes,
+          &p.network_output_bytes, &p.block_read_bytes, &p.block_write_bytes, &p.pids,
+          &p.pids_limit}) {
+      BindNumber(s, i++, *v);
+    }
+    for (const model::ToolCounters& tool : p.events.tools) {
+      BindNumber(s, i++, tool.runs);
+      BindNumber(s, i++, tool.failures);
+      BindNumber(s, i++, tool.seconds, 1000);
+    }
+    BindNumber(s, i++, p.events.oom_kills);
+    if (sqlite3_step(s) != SQLITE_DONE) return fail();
+  }
+  touch.reset();
+  insert.reset();
+  // Retention, in a bounded batch: points before the first write that is still kept, then the
+  // writes and sandboxes no point refers to any more.
+  const auto cutoff_ms = static_cast<sqlite3_int64>(
+      std::llround((now - static_cast<double>(options_.retention.count())) * 1000));
+  Statement prune = Prepare(
+      db_,
+      "DELETE FROM points WHERE id IN (SELECT id FROM points WHERE id < IFNULL((SELECT "
+      "first_point FROM writes WHERE t_ms >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM "
+      "points)) ORDER BY id LIMIT ?2)",
+      error);
+  if (!prune) return fail();
+  sqlite3_bind_int64(prune.get(), 1, cutoff_ms);
+  sqlite3_bind_int64(prune.get(), 2, static_cast<sqlite3_int64>(options_.delete_batch));
+  if (sqlite3_step(prune.get()) != SQLITE_DONE) return fail();
+  prune.reset();
+  if (!Exec(db_,
+            "DELETE FROM writes WHERE id < (SELECT write_id FROM points ORDER BY id LIMIT 1); "
+            "DELETE FROM sandboxes WHERE last_write < (SELECT write_id FROM points ORDER BY id "
+            "LIMIT 1);",
+            error)) {
+    return fail();
+  }
+  if (sqlite3_changes(db_) > 0) sandbox_ids_.clear();
+  if (!Exec(db_, "COMMIT", error)) return fail();
+  return true;
+}
+
+bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
+                        std::string* error) const {
+  Connection db = OpenConnection(options_.path, SQLITE_OPEN_READONLY, error);
+  if (!db) return false;
+  // The writes in the time range give a range of point ids (points are written in order), so
+  // the pool is read along the table and an agent or session through the sandbox index.
+  const bool filtered = !q.agent_id.empty() || !q.session_id.empty();
+  std::string sql =
+      "WITH span AS (SELECT MIN(first_point) AS lo FROM writes WHERE t_ms >= ?1 AND t_ms <= ?2) "
+      "SELECT p.id, w.t_ms, s.agent_id, s.session_id, s.container_id, s.container_name, "
+      "p.cpu_hundredths, p.memory_used, p.memory_limit, p.network_input, p.network_output, "
+      "p.block_read, p.block_write, p.pids, p.pids_limit, p.bash_runs, p.bash_failures, "
+      "p.bash_ms, p.python_runs, p.python_failures, p.python_ms, p.other_runs, "
+      "p.other_failures, p.other_ms, p.oom_kills FROM span, points p ";
+  sql += filtered ? "INDEXED BY points_by_sandbox " : "";
+  sql +=
+      "JOIN writes w ON w.id = p.write_id JOIN sandboxes s ON s.id = p.sandbox "
+      "WHERE p.id >= span.lo AND p.id > ?3 AND w.t_ms >= ?1 AND w.t_ms <= ?2";
+  if (filtered) {
+    sql += " AND p.sandbox IN (SELECT id FROM sandboxes WHERE 1";
+    if (!q.agent_id.empty()) sql += " AND agent_id = ?4";
+    if (!q.session_id.empty()) sql += " AND session_id = ?5";
+    sql += ")";
+  }
+  sql += " ORDER BY p.id LIMIT ?6";
+  Statement s = Prepare(db.get(), sql.c_str(), error);
+  if (!s) return false;
+  auto ms = [](double seconds) {
+    return static_cast<sqlite3_int64>(std::clamp(seconds * 1000, -9.0e18, 9.0e18));
+  };
+  sqlite3_bind_int64(s.get(), 1, ms(q.since));
+  sqlite3_bind_int64(s.get(), 2, q.until ? ms(*q.until) : INT64_MAX);
+  sqlite3_bind_int64(s.get(), 3, q.after_id);
+  if (!q.agent_id.empty()) {
+    sqlite3_bind_text(s.get(), 4, q.agent_id.c_str(), static_cast<int>(q.agent_id.size()),
+                      SQLITE_STATIC);
+  }
+  if (!q.session_id.empty()) {
+    sqlite3_bind_text(s.get(), 5, q.session_id.c_str(), static_cast<int>(q.session_id.size()),
+                      SQLITE_STATIC);
+  }
+  // One more than asked for: whether there is a next page.
+  sqlite3_bind_int64(s.get(), 6, static_cast<sqlite3_int64>(q.limit) + 1);
+  page->points.clear();
+  page->more = false;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    if (page->points.size() == q.limit) {
+      page->more = true;
+      break;
+    }
+    model::HistoryPoint p;
+    int i = 0;
+    p.id = sqlite3_column_int64(s.get(), i++);
+    p.time_seconds = static_cast<double>(sqlite3_column_int64(s.get(), i++)) / 1000;
+    for (std::string* text : {&p.agent_id, &p.session_id, &p.container_id, &p.container_name}) {
+      *text = ColumnText(s.get(), i++);
+    }
+    p.cpu_percent = ColumnNumber(s.get(), i++, 100);
+    for (std::optional<double>* v :
+         {&p.memory_used_bytes, &p.memory_limit_bytes, &p.network_input_bytes,
+          &p.network_output_bytes, &p.block_read_bytes, &p.block_write_bytes, &p.pids,
+          &p.pids_limit}) {
+      *v = ColumnNumber(s.get(), i++);
+    }
+    for (model::ToolCounters& tool : p.events.tools) {
+      tool.runs = ColumnNumber(s.get(), i++).value_or(0);
+      tool.failures = ColumnNumber(s.get(), i++).value_or(0);
+      tool.seconds = ColumnNumber(s.get(), i++, 1000).value_or(0);
+    }
+    p.events.oom_kills = ColumnNumber(s.get(), i++).value_or(0);
+    page->points.push_back(std::move(p));
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    *error = ErrorOf(db.get());
+    return false;
+  }
+  return true;
+}
+
+bool HistoryStore::HasAgent(const std::string& agent_id) const {
+  std::string error;
+  Connection db = OpenConnection(options_.path, SQLITE_OPEN_READONLY, &error);
+  if (!db) return false;
+  Statement s = Prepare(db.get(), "SELECT 1 FROM sandboxes WHERE agent_id = ? LIMIT 1", &error);
+  if (!s) return false;
+  sqlite3_bind_text(s.get(), 1, agent_id.c_str(), static_cast<int>(agent_id.size()), SQLITE_STATIC);
+  return sqlite3_step(s.get()) == SQLITE_ROW;
+}
+
+std::int64_t HistoryStore::CountRows() const {
+  std::string error;
+  Connection db = OpenConnection(options_.path, SQLITE_OPEN_READONLY, &error);
+  if (!db) return -1;
+  auto n = QueryText(db.get(), "SELECT count(*) FROM points", &error);
+  return n ? std::stoll(*n) : -1;
+}
+
+}  // namespace evonic::exporter
