@@ -286,8 +286,8 @@ TEST_F(ExpositionTest, HistoryCountsOnlyWhenHistoryIsOn) {
                            "1795737600\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
-  auto off = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"},
-                    SessionLabeler(), nullptr, &auth_);
+  auto off = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"}, SessionLabeler(),
+                    nullptr, &auth_);
   EXPECT_EQ(off->text.find("evonic_sandbox_exporter_history_"), std::string::npos);
 }
 
