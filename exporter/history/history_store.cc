@@ -17,13 +17,13 @@ namespace {
 
 // "EvSx": marks the file as this exporter's history, so a foreign SQLite file is never served.
 constexpr int kApplicationId = 0x45765378;
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: points carry their agent (an index in id order)
 // Readers and the writer wait this long for each other's locks (WAL: only checkpoints contend).
 constexpr int kBusyTimeoutMs = 2000;
 
-// Sandboxes are written once and points refer to them; a point's time is its write's. Whole
-// numbers are stored as integers (CPU % in hundredths), so a point takes about 75 bytes with its
-// index entry: 7 days of 100 sandboxes at 1 m stay under 100 MiB.
+// Sandboxes and agents are written once and points refer to them; a point's time is its write's.
+// Whole numbers are stored as integers (CPU % in hundredths), so a point takes about 90 bytes with
+// its index entries: 7 days of 100 sandboxes at 1 m take 87 MiB (benchmarks/history_bench.cc).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS sandboxes (
   id INTEGER PRIMARY KEY,
@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS sandboxes (
   last_write INTEGER NOT NULL,
   UNIQUE (container_id, agent_id, session_id, container_name));
 CREATE INDEX IF NOT EXISTS sandboxes_by_agent ON sandboxes (agent_id);
+CREATE TABLE IF NOT EXISTS agents (
+  id INTEGER PRIMARY KEY,
+  agent_id TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS writes (
   id INTEGER PRIMARY KEY,
   t_ms INTEGER NOT NULL,
@@ -43,6 +46,7 @@ CREATE TABLE IF NOT EXISTS points (
   id INTEGER PRIMARY KEY,
   write_id INTEGER NOT NULL,
   sandbox INTEGER NOT NULL,
+  agent INTEGER NOT NULL,
   cpu_hundredths INTEGER,
   memory_used INTEGER,
   memory_limit INTEGER,
@@ -57,14 +61,15 @@ CREATE TABLE IF NOT EXISTS points (
   other_runs INTEGER NOT NULL, other_failures INTEGER NOT NULL, other_ms INTEGER NOT NULL,
   oom_kills INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS points_by_sandbox ON points (sandbox);
+CREATE INDEX IF NOT EXISTS points_by_agent ON points (agent);
 )sql";
 
 constexpr const char* kInsertPoint =
-    "INSERT INTO points (write_id, sandbox, cpu_hundredths, memory_used, memory_limit, "
+    "INSERT INTO points (write_id, sandbox, agent, cpu_hundredths, memory_used, memory_limit, "
     "network_input, network_output, block_read, block_write, pids, pids_limit, bash_runs, "
     "bash_failures, bash_ms, python_runs, python_failures, python_ms, other_runs, "
     "other_failures, other_ms, oom_kills) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct StatementFinalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -229,6 +234,25 @@ std::unique_ptr<HistoryStore> HistoryStore::Open(const Options& options, logging
 
 HistoryStore::~HistoryStore() { sqlite3_close_v2(db_); }
 
+std::int64_t HistoryStore::AgentId(const std::string& agent_id, std::string* error) {
+  auto it = agent_ids_.find(agent_id);
+  if (it != agent_ids_.end()) return it->second;
+  Statement upsert = Prepare(db_,
+                             "INSERT INTO agents (agent_id) VALUES (?) ON CONFLICT DO UPDATE SET "
+                             "agent_id = excluded.agent_id RETURNING id",
+                             error);
+  if (!upsert) return 0;
+  sqlite3_bind_text(upsert.get(), 1, agent_id.c_str(), static_cast<int>(agent_id.size()),
+                    SQLITE_STATIC);
+  if (sqlite3_step(upsert.get()) != SQLITE_ROW) {
+    *error = ErrorOf(db_);
+    return 0;
+  }
+  const std::int64_t id = sqlite3_column_int64(upsert.get(), 0);
+  agent_ids_.emplace(agent_id, id);
+  return id;
+}
+
 std::int64_t HistoryStore::SandboxId(const model::HistoryPoint& p, std::int64_t write_id,
                                      std::string* error) {
   std::string key = p.container_id;
@@ -267,6 +291,7 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
     std::string ignored;  // the write's own error is the one to report
     Exec(db_, "ROLLBACK", &ignored);
     sandbox_ids_.clear();  // ids given in the rolled-back transaction are gone
+    agent_ids_.clear();
     return false;
   };
   error->clear();
@@ -283,7 +308,8 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
   if (!touch || !insert) return fail();
   for (const model::HistoryPoint& p : points) {
     const std::int64_t sandbox = SandboxId(p, write_id, error);
-    if (sandbox == 0) return fail();
+    const std::int64_t agent = sandbox == 0 ? 0 : AgentId(p.agent_id, error);
+    if (agent == 0) return fail();
     sqlite3_reset(touch.get());
     sqlite3_bind_int64(touch.get(), 1, write_id);
     sqlite3_bind_int64(touch.get(), 2, sandbox);
@@ -293,6 +319,7 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
     int i = 1;
     sqlite3_bind_int64(s, i++, write_id);
     sqlite3_bind_int64(s, i++, sandbox);
+    sqlite3_bind_int64(s, i++, agent);
     BindNumber(s, i++, p.cpu_percent, 100);
     for (const std::optional<double>* v :
          {&p.memory_used_bytes, &p.memory_limit_bytes, &p.network_input_bytes,
@@ -332,7 +359,15 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
             error)) {
     return fail();
   }
-  if (sqlite3_changes(db_) > 0) sandbox_ids_.clear();
+  if (sqlite3_changes(db_) > 0) {
+    sandbox_ids_.clear();
+    // Agents without a sandbox left go too (a few rows: a scan is fine).
+    if (!Exec(db_, "DELETE FROM agents WHERE agent_id NOT IN (SELECT agent_id FROM sandboxes)",
+              error)) {
+      return fail();
+    }
+    agent_ids_.clear();
+  }
   if (!Exec(db_, "COMMIT", error)) return fail();
   return true;
 }
@@ -343,7 +378,11 @@ bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
   if (!db) return false;
   // The writes in the time range give a range of point ids (points are written in order), so
   // the pool is read along the table and an agent or session through the sandbox index.
-  const bool filtered = !q.agent_id.empty() || !q.session_id.empty();
+  // An agent is read through the agent index, which is in id order (no sort, stops at the
+  // page's end); a session alone through the sandbox index.
+  const char* index = !q.agent_id.empty()     ? "INDEXED BY points_by_agent "
+                      : !q.session_id.empty() ? "INDEXED BY points_by_sandbox "
+                                              : "";
   std::string sql =
       "WITH span AS (SELECT MIN(first_point) AS lo FROM writes WHERE t_ms >= ?1 AND t_ms <= ?2) "
       "SELECT p.id, w.t_ms, s.agent_id, s.session_id, s.container_id, s.container_name, "
@@ -351,15 +390,13 @@ bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
       "p.block_read, p.block_write, p.pids, p.pids_limit, p.bash_runs, p.bash_failures, "
       "p.bash_ms, p.python_runs, p.python_failures, p.python_ms, p.other_runs, "
       "p.other_failures, p.other_ms, p.oom_kills FROM span, points p ";
-  sql += filtered ? "INDEXED BY points_by_sandbox " : "";
+  sql += index;
   sql +=
       "JOIN writes w ON w.id = p.write_id JOIN sandboxes s ON s.id = p.sandbox "
       "WHERE p.id >= span.lo AND p.id > ?3 AND w.t_ms >= ?1 AND w.t_ms <= ?2";
-  if (filtered) {
-    sql += " AND p.sandbox IN (SELECT id FROM sandboxes WHERE 1";
-    if (!q.agent_id.empty()) sql += " AND agent_id = ?4";
-    if (!q.session_id.empty()) sql += " AND session_id = ?5";
-    sql += ")";
+  if (!q.agent_id.empty()) sql += " AND p.agent = (SELECT id FROM agents WHERE agent_id = ?4)";
+  if (!q.session_id.empty()) {
+    sql += " AND p.sandbox IN (SELECT id FROM sandboxes WHERE session_id = ?5)";
   }
   sql += " ORDER BY p.id LIMIT ?6";
   Statement s = Prepare(db.get(), sql.c_str(), error);
@@ -421,7 +458,7 @@ bool HistoryStore::HasAgent(const std::string& agent_id) const {
   std::string error;
   Connection db = OpenConnection(options_.path, SQLITE_OPEN_READONLY, &error);
   if (!db) return false;
-  Statement s = Prepare(db.get(), "SELECT 1 FROM sandboxes WHERE agent_id = ? LIMIT 1", &error);
+  Statement s = Prepare(db.get(), "SELECT 1 FROM agents WHERE agent_id = ? LIMIT 1", &error);
   if (!s) return false;
   sqlite3_bind_text(s.get(), 1, agent_id.c_str(), static_cast<int>(agent_id.size()), SQLITE_STATIC);
   return sqlite3_step(s.get()) == SQLITE_ROW;

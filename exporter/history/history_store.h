@@ -63,8 +63,11 @@ class HistoryStore {
   std::int64_t SandboxId(const model::HistoryPoint& point, std::int64_t write_id,
                          std::string* error);
   Options options_;
-  sqlite3* db_;                                                // the writer's connection, owned
+  sqlite3* db_;  // the writer's connection, owned
+  /// The agents row of `agent_id`; 0 and `error` on failure. Writer only.
+  std::int64_t AgentId(const std::string& agent_id, std::string* error);
   std::unordered_map<std::string, std::int64_t> sandbox_ids_;  // writer only
+  std::unordered_map<std::string, std::int64_t> agent_ids_;    // writer only
 };
 
 }  // namespace evonic::exporter
