@@ -2,7 +2,8 @@
 # A working demo on one machine, nothing but Debian's packages, everything on 127.0.0.1:
 # a private Docker engine (its own socket and folders; any other engine is left alone), four
 # Evonic-style sandboxes under load (busy CPU, memory near its limit, forking to near its PIDs
-# limit, OOM-killed), the exporter, Prometheus with deploy/prometheus/rules.yml, and Alertmanager.
+# limit, OOM-killed), the exporter (a user with a fresh password for /metrics and the REST API,
+# history on), Prometheus with deploy/prometheus/rules.yml, and Alertmanager.
 # Prints the URLs; the OOM alert reaches Alertmanager right after the first OOM kill (about 20 s)
 # and the PIDs alert within about a minute. Ctrl-C stops and removes everything it started.
 #
@@ -99,9 +100,16 @@ default: {cpu: 0.9, memory: 0.9}
 agents:
   demo-memory: {memory: 0.85}   # a per-agent override, visible in the drill-down
 YAML
+# A user for /metrics and the REST API, with a password made for this run (bcrypt, cost 10).
+demo_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+demo_hash=$(DEMO_PASSWORD=$demo_password python3 -W ignore -c \
+  'import crypt, os; print(crypt.crypt(os.environ["DEMO_PASSWORD"], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
+printf 'basic_auth_users:\n  demo: "%s"\n' "$demo_hash" >"$dir/web.yml"
 : >"$dir/exporter.log"
 "$exporter_bin" --web.listen-address=127.0.0.1:0 --docker.host="$DOCKER_HOST" \
-  --collect.interval="$collect_interval" --thresholds.file="$thresholds" >>"$dir/exporter.log" 2>&1 &
+  --collect.interval="$collect_interval" --thresholds.file="$thresholds" \
+  --web.config.file="$dir/web.yml" --history.path="$dir/history.db" --history.interval=10s \
+  >>"$dir/exporter.log" 2>&1 &
 pids+=($!)
 exporter_port=
 deadline=$((SECONDS + 20))
@@ -144,6 +152,9 @@ alerting:
         - targets: ["127.0.0.1:$am_port"]
 scrape_configs:
   - job_name: evonic-sandbox-exporter
+    basic_auth:
+      username: demo
+      password: $demo_password
     static_configs:
       - targets: ["127.0.0.1:$exporter_port"]
 YAML
@@ -170,6 +181,8 @@ pids+=($!)
 if [ -n "$ready_file" ]; then
   cat >"$ready_file.part" <<EOF2
 EXPORTER_URL=http://127.0.0.1:$exporter_port
+EXPORTER_USER=demo
+EXPORTER_PASSWORD=$demo_password
 PROMETHEUS_URL=http://127.0.0.1:$prom_port
 ALERTMANAGER_URL=http://127.0.0.1:$am_port
 DEMO_DIR=$dir
@@ -187,7 +200,10 @@ cat <<EOF2
 
   Evonic sandbox exporter demo - all on 127.0.0.1, stop with Ctrl-C
 
-  exporter      http://127.0.0.1:$exporter_port/metrics   (REST: /api/... needs a web config)
+  exporter      http://127.0.0.1:$exporter_port/metrics   (user demo, password $demo_password)
+  REST          curl -u demo:$demo_password http://127.0.0.1:$exporter_port/api/sandbox/stats
+  history       curl -u demo:$demo_password "http://127.0.0.1:$exporter_port/api/sandbox/stats/history?since=\$(date -d '-1 hour' +%s)"
+                (a point per sandbox every 10 s; the file: $dir/history.db)
   Prometheus    http://127.0.0.1:$prom_port/alerts        (rules: deploy/prometheus/rules.yml)
   Alertmanager  http://127.0.0.1:$am_port/#/alerts
                 amtool alert query --alertmanager.url=http://127.0.0.1:$am_port

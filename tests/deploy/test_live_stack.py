@@ -12,6 +12,7 @@ About 2-3 minutes.
 
 By hand: test_live_stack.py --binary BUILD/exporter/evonic-sandbox-exporter --source-dir REPO"""
 import argparse
+import base64
 import glob
 import json
 import os
@@ -25,6 +26,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -203,7 +205,7 @@ class LiveStackTest(unittest.TestCase):
                  f'resource="cpu"}}'
 
         def value():
-            with urllib.request.urlopen(exporter, timeout=10) as r:
+            with urllib.request.urlopen(self.authorized(exporter), timeout=10) as r:
                 m = re.search(re.escape(series) + r" (\S+)", r.read().decode())
             return float(m.group(1)) if m else None
         self.assertEqual(value(), 0.9)
@@ -223,6 +225,27 @@ class LiveStackTest(unittest.TestCase):
         time.sleep(5)  # two collections later the last good value still holds
         self.assertEqual(value(), 0.5)
         self.assertEqual(read_log().count("thresholds reload failed"), 1)
+
+    def authorized(self, url):
+        req = urllib.request.Request(url)
+        token = base64.b64encode(
+            f"{self.info['EXPORTER_USER']}:{self.info['EXPORTER_PASSWORD']}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        return req
+
+    def test_5_history_has_the_demo_sandboxes(self):
+        # The demo turns history on (a point per sandbox every 10 s) with its printed credentials.
+        url = self.info["EXPORTER_URL"] + "/api/sandbox/stats/history?since=0"
+
+        def agents():
+            with urllib.request.urlopen(self.authorized(url), timeout=10) as r:
+                return {p["agent_id"] for p in json.loads(r.read())["points"]}
+        wanted = {self.agents[k] for k in ("BUSY", "MEMORY", "FORKER", "OOM")}
+        wait_until("a history point of every demo sandbox", lambda: wanted <= agents(),
+                   timeout=60, interval=2)
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        self.assertEqual(refused.exception.code, 401)
 
     def test_9_ctrl_c_stops_everything(self):
         self.demo.send_signal(signal.SIGINT)
