@@ -75,10 +75,15 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
     case EventKind::kCreate:
       ++agents_[Ensure(e).agent_id].created;
       break;
-    case EventKind::kStart:
-      Ensure(e).running = true;
+    case EventKind::kStart: {
+      Box& box = Ensure(e);
+      box.running = true;
+      // Created long before a slow start (a loaded engine): only from now on can a cycle list
+      // it, so only from now on does its absence from a list mean a missed destroy.
+      box.seen_nano = std::max(box.seen_nano, e.time_nano);
       effect.started = true;
       break;
+    }
     case EventKind::kExecCreate:
     case EventKind::kExecStart: {
       Box& box = Ensure(e);

@@ -80,7 +80,9 @@ class EventLedger {
   struct Box {
     std::string agent_id;
     bool running = false;
-    std::int64_t seen_nano = 0;  // first event (or adoption) time
+    // When it was last seen to start running (its start event; else its first event, or its
+    // adoption): a cycle that began before this could not list it.
+    std::int64_t seen_nano = 0;
     model::SessionEventCounters counters;
     std::map<std::string, Exec> execs;  // by exec id
   };

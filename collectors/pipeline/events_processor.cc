@@ -164,7 +164,7 @@ void EventsProcessor::Process() {
             const double before = ledger_.status().repairs_total;
             for (std::string& id : ledger_.CrossCheck(*item->stats, stream_since)) {
               pending_starts_.erase(id);
-              pending.destroyed.push_back(std::move(id));
+              pending.unlisted.push_back(std::move(id));
             }
             if (ledger_.status().repairs_total != before) {
               log_.Debug("events and the container list disagreed; repaired", {});

@@ -40,6 +40,10 @@ void SnapshotComposer::OnEvents(const EventsUpdate& update) {
     started_.erase(id);
     started_at_.erase(id);
   }
+  for (const std::string& id : update.unlisted) {
+    started_.erase(id);
+    started_at_.erase(id);
+  }
   for (const model::Sandbox& s : update.started) {
     if (destroyed_.count(s.container_id)) continue;
     started_[s.container_id] = s;

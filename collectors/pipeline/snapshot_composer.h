@@ -22,6 +22,9 @@ struct EventsUpdate {
   std::shared_ptr<const model::EventsView> view;
   std::vector<std::string> destroyed;   // container ids whose series must go now
   std::vector<model::Sandbox> started;  // inspected at their start, before any stats answer
+  // Ids the events thought alive that a cycle did not list (the ledger's repair): forgotten if
+  // shown as started, but never hidden, since a later cycle that lists one proves it alive.
+  std::vector<std::string> unlisted;
 };
 
 /// \brief Publishes a new immutable Snapshot whenever either producer hands it something: the

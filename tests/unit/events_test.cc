@@ -214,6 +214,32 @@ TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
   EXPECT_EQ(ledger.View()->status.repairs_total, 2);
 }
 
+TEST(EventLedger, ASlowStartAfterTheCyclesListIsNoMissedDestroy) {
+  // Seen in the soak under load: created, a cycle lists the running containers 2 s later, the
+  // start comes at 3 s. The sandbox was freed as "a destroy we missed" and stayed hidden.
+  std::vector<EngineEvent> events = RecordedSession();
+  EventLedger ledger(DefaultAgentOf());
+  ledger.OnConnected(true);
+  EngineEvent create = events[0];
+  EngineEvent start = events[1];
+  ASSERT_EQ(start.kind, EventKind::kStart);
+  start.time_nano = create.time_nano + 3'000'000'000;
+  ledger.Apply(create);
+  const double created = static_cast<double>(create.time_nano) / 1e9;
+  model::Snapshot before_start;  // its list was taken between the create and the start
+  before_start.status.docker_up = true;
+  before_start.status.collect_start_timestamp_seconds = created + 2;
+  ledger.Apply(start);
+  EXPECT_TRUE(ledger.CrossCheck(before_start, created - 100).empty());
+  EXPECT_EQ(ledger.View()->status.repairs_total, 0);
+  EXPECT_EQ(ledger.tracked_objects(), 1u);
+  // A cycle that began well after the start and does not list it: that is a missed destroy.
+  model::Snapshot after_start = before_start;
+  after_start.status.collect_start_timestamp_seconds = created + 5;
+  EXPECT_EQ(ledger.CrossCheck(after_start, created - 100),
+            std::vector<std::string>{create.container_id});
+}
+
 TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) {
   std::vector<EngineEvent> events = RecordedSession();
   EventLedger ledger(DefaultAgentOf());
@@ -272,6 +298,21 @@ TEST_F(ComposerTest, DestroyWinsOverAStatsCycleInFlight) {
   for (std::size_t i = 1; i < published_.size(); ++i) {
     EXPECT_GT(published_[i]->generation, published_[i - 1]->generation);
   }
+}
+
+TEST_F(ComposerTest, ASandboxTheLedgerGaveUpOnIsShownWhenAListHasIt) {
+  // The ledger's repair ("not listed: a destroy we missed") is a guess; a later cycle that
+  // lists the sandbox proves it alive, so it must not stay hidden as a real destroy would.
+  EventsUpdate started;
+  started.started.push_back(test::SandboxOf("z", "z-1").Id("c").StartedAt(1000).Build());
+  composer_.OnEvents(started);
+  EventsUpdate unlisted;
+  unlisted.unlisted = {"c"};
+  composer_.OnEvents(unlisted);
+  EXPECT_TRUE(last().sandboxes.empty());  // no longer shown from its start event
+  composer_.OnStats(StatsOf({test::SandboxOf("z", "z-1").Id("c").Build()}));
+  ASSERT_EQ(last().sandboxes.size(), 1u);
+  EXPECT_EQ(last().sandboxes[0].container_id, "c");
 }
 
 TEST_F(ComposerTest, StartShowsBeforeTheStatsAnswer) {
