@@ -155,6 +155,12 @@ CycleResult SandboxCollector::Collect() {
         known.previous = std::move(parsed.reading);
       }
     }
+    // A sandbox removed while its stats were read: the engine ends the answer without a sample
+    // (seen under churn: "not valid JSON") or with an error. Asked once more, gone is no error.
+    if (!error.empty() && engine_.Inspect(ref.id).status == kNotFound) {
+      known_.erase(ref.id);
+      continue;
+    }
     if (!error.empty()) ++result.errors;
     if (known.details || !error.empty()) ReportContainer(known, ref, error);
     result.sandboxes.push_back(std::move(s));

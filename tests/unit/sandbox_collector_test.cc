@@ -230,6 +230,27 @@ TEST_F(CollectorTest, EngineAnswering404ForStatsDropsThatSandbox) {
   EXPECT_EQ(ByName(r, "evonic-admin-6f07b262"), nullptr);
 }
 
+TEST_F(CollectorTest, ASandboxRemovedWhileItsStatsAreReadIsGoneNotAnError) {
+  // Under churn the engine ended a stats answer without a sample when the container was removed
+  // meanwhile ("stats answer is not valid JSON", a warning and a collection error each time).
+  for (const char* name : kNames) {
+    SetStats(name, std::string("stats-oneshot/") + name + ".1.json");
+  }
+  ASSERT_EQ(collector_.Collect().sandboxes.size(), 4u);
+  const std::string& id = kIds.at("evonic-admin-6f07b262");
+  engine_.SetStats(id, "", 200);  // cut short by the removal
+  engine_.SetInspect(id, Fixture("engine-docker20.10/error-404-stats.json"), 404);
+  CycleResult r = collector_.Collect();
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.sandboxes.size(), 3u);
+  EXPECT_EQ(ByName(r, "evonic-admin-6f07b262"), nullptr);
+  // Still there (the inspect answers): the broken answer is an error, as before.
+  engine_.SetInspect(id, Fixture("engine-docker20.10/inspect/evonic-admin-6f07b262.json"));
+  r = collector_.Collect();
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_EQ(r.sandboxes.size(), 4u);
+}
+
 TEST_F(CollectorTest, EngineDown) {
   engine_.SetVersion(std::nullopt);
   CycleResult r = collector_.Collect();
