@@ -172,8 +172,10 @@ std::shared_ptr<const Exposition> Application::RenderNow(
   } else if (history_) {
     history = model::HistoryCounts{};  // on, before the writer starts
   }
+  const model::ConnectionCounts connections =
+      server_ ? server_->gate_stats() : model::ConnectionCounts{};
   return Render(std::move(s), ReadProcessStats(config_.procfs), build_, labeler_, thresholds.get(),
-                &auth, history ? &*history : nullptr);
+                &auth, history ? &*history : nullptr, &connections);
 }
 
 void Application::Reload() {

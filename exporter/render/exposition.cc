@@ -56,9 +56,10 @@ std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> 
                                          const SessionLabeler& labeler,
                                          const AlertThresholds* thresholds,
                                          const model::AuthCounts* auth,
-                                         const model::HistoryCounts* history) {
+                                         const model::HistoryCounts* history,
+                                         const model::ConnectionCounts* connections) {
   auto e = std::make_shared<Exposition>();
-  RenderInput input{*snapshot, process, build, labeler, thresholds, auth, history};
+  RenderInput input{*snapshot, process, build, labeler, thresholds, auth, history, connections};
   SnapshotCollectable collectable(input);
   e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
   e->gzip = Gzip(e->text);

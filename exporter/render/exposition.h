@@ -35,13 +35,14 @@ class SnapshotCollectable : public prometheus::Collectable {
 
 /// Renders the snapshot (with process figures and authentication counts read now) into text and
 /// gzip. Null `thresholds`: the built-in defaults; null `auth`: no authentication metrics; null
-/// `history`: no history metrics.
+/// `history`: no history metrics; null `connections`: no connection metrics.
 std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> snapshot,
                                          const ProcessStats& process, const BuildInfo& build,
                                          const SessionLabeler& labeler = SessionLabeler(),
                                          const AlertThresholds* thresholds = nullptr,
                                          const model::AuthCounts* auth = nullptr,
-                                         const model::HistoryCounts* history = nullptr);
+                                         const model::HistoryCounts* history = nullptr,
+                                         const model::ConnectionCounts* connections = nullptr);
 
 /// gzip (RFC 1952) of `data`. Empty on the (memory) failure of zlib.
 std::string Gzip(const std::string& data);

@@ -345,6 +345,38 @@ const std::vector<MetricDef>& MetricTable() {
            out.push_back(Sample(MT::Counter, static_cast<double>(n), {{"cause", cause}}));
          }
        }},
+      // The connection gate in front of the HTTP workers.
+      {"evonic_sandbox_exporter_http_connections",
+       "Client connections now: active (handed to an HTTP worker) or waiting (held unread until "
+       "their request head is complete and a worker is free)." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.connections == nullptr) return;
+         out.push_back(Sample(MT::Gauge, in.connections->active, {{"state", "active"}}));
+         out.push_back(Sample(MT::Gauge, in.connections->waiting, {{"state", "waiting"}}));
+       }},
+      {"evonic_sandbox_exporter_http_connections_accepted_total",
+       "Client connections accepted." SNAP, MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.connections) {
+           Add(out, MT::Counter, static_cast<double>(in.connections->accepted));
+         }
+       }},
+      {"evonic_sandbox_exporter_http_connections_closed_unserved_total",
+       "Client connections closed without being served, by reason: client_waiting_full (the "
+       "address had too many waiting), capacity (every waiting place or file descriptor taken), "
+       "timeout (no complete request head, or no free worker, within 5 s)." SNAP,
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         if (in.connections == nullptr) return;
+         const model::ConnectionCounts& c = *in.connections;
+         for (const auto& [reason, n] : {std::pair<const char*, std::uint64_t>{
+                                             "client_waiting_full", c.refused_client_waiting},
+                                         {"capacity", c.refused_capacity},
+                                         {"timeout", c.expired}}) {
+           out.push_back(Sample(MT::Counter, static_cast<double>(n), {{"reason", reason}}));
+         }
+       }},
       // The history file (--history.path).
       {"evonic_sandbox_exporter_history_writes_total",
        "Writes of every sandbox's figures to the history file." SNAP, MT::Counter, nullptr,

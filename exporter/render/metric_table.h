@@ -12,6 +12,7 @@
 #include "exporter/render/session_label.h"
 #include "model/alert_thresholds.h"
 #include "model/auth_counts.h"
+#include "model/connection_counts.h"
 #include "model/history_point.h"
 #include "model/process_stats.h"
 #include "model/snapshot.h"
@@ -39,6 +40,8 @@ struct RenderInput {
   const model::AuthCounts* auth = nullptr;
   // The history writer's counts; null: history is off, no such metrics.
   const model::HistoryCounts* history = nullptr;
+  // The connection gate's counts; null: no server (tests), no such metrics.
+  const model::ConnectionCounts* connections = nullptr;
 };
 
 using Samples = std::vector<prometheus::ClientMetric>;

@@ -17,18 +17,12 @@
 
 #include "exporter/web/unique_fd.h"
 #include "logging/logger.h"
+#include "model/connection_counts.h"
 
 namespace evonic::exporter {
 
 /// What the gate has done since start; counts only grow, `active` and `waiting` are gauges.
-struct GateStats {
-  std::uint64_t accepted = 0;
-  std::uint64_t refused_client_waiting = 0;  // the client's own waiting line was full
-  std::uint64_t refused_capacity = 0;        // every waiting place (or fd) was taken
-  std::uint64_t expired = 0;                 // waited longer than max_wait, closed unserved
-  int active = 0;                            // forwarded to the backend now
-  int waiting = 0;                           // accepted, not yet forwarded
-};
+using GateStats = model::ConnectionCounts;
 
 /// The key connections are counted by: the IPv4 address, or the /64 prefix of an IPv6 address
 /// (one host usually has a whole /64); IPv4-mapped IPv6 addresses count as their IPv4 address.

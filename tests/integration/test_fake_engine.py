@@ -26,6 +26,8 @@ NONDETERMINISTIC = {
     "evonic_sandbox_exporter_collect_duration_seconds",
     "evonic_sandbox_exporter_last_collect_timestamp_seconds",
     "evonic_sandbox_exporter_history_writes_total",  # counts writes every 100 ms
+    "evonic_sandbox_exporter_http_connections",  # the test's own requests
+    "evonic_sandbox_exporter_http_connections_accepted_total",
     "evonic_sandbox_exporter_history_last_write_timestamp_seconds",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes",

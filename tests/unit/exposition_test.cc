@@ -239,8 +239,12 @@ class ExpositionTest : public ::testing::Test {
     history_.writes = 12;
     history_.write_errors = 1;
     history_.last_write_seconds = 1795737600;
+    connections_.accepted = 40;
+    connections_.active = 2;
+    connections_.waiting = 5;
+    connections_.expired = 3;
     exposition_ = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"},
-                         SessionLabeler(), nullptr, &auth_, &history_);
+                         SessionLabeler(), nullptr, &auth_, &history_, &connections_);
     ASSERT_NE(exposition_, nullptr);
     parsed_ = ParseText(exposition_->text);
   }
@@ -257,6 +261,7 @@ class ExpositionTest : public ::testing::Test {
   }
   model::AuthCounts auth_;
   model::HistoryCounts history_;
+  model::ConnectionCounts connections_;
   std::shared_ptr<const Exposition> exposition_;
   ParsedText parsed_;
 };
@@ -289,6 +294,20 @@ TEST_F(ExpositionTest, HistoryCountsOnlyWhenHistoryIsOn) {
   auto off = Render(TwoSandboxes(), FullProcess(), BuildInfo{"0.1.0", "9eb93de"}, SessionLabeler(),
                     nullptr, &auth_);
   EXPECT_EQ(off->text.find("evonic_sandbox_exporter_history_"), std::string::npos);
+}
+
+TEST_F(ExpositionTest, ConnectionGateCounts) {
+  const std::string& text = exposition_->text;
+  for (const char* line : {
+           "evonic_sandbox_exporter_http_connections{state=\"active\"} 2\n",
+           "evonic_sandbox_exporter_http_connections{state=\"waiting\"} 5\n",
+           "evonic_sandbox_exporter_http_connections_accepted_total 40\n",
+           "evonic_sandbox_exporter_http_connections_closed_unserved_total{reason=\"timeout\"} 3\n",
+           "evonic_sandbox_exporter_http_connections_closed_unserved_total{reason=\"capacity\"} "
+           "0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
 }
 
 TEST_F(ExpositionTest, EveryTableMetricAppearsWithHelpAndType) {
