@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -66,6 +67,25 @@ std::size_t OnStreamHeader(char* /*data*/, std::size_t size, std::size_t count, 
 
 int OnStreamProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<StreamTransfer*>(user)->stop->load() ? 1 : 0;  // non-zero aborts
+}
+
+// Runs one transfer to its end, or until `stop` (seen within 100 ms; curl's own progress
+// callback comes only about once a second on a quiet stream, which made SIGTERM take seconds).
+CURLcode Perform(CURL* h, const std::atomic<bool>& stop) {
+  detail::CurlMulti multi(curl_multi_init());
+  if (!multi) return CURLE_OUT_OF_MEMORY;
+  curl_multi_add_handle(multi.get(), h);
+  CURLcode code = CURLE_ABORTED_BY_CALLBACK;
+  for (int running = 1; running > 0 && !stop.load();) {
+    curl_multi_perform(multi.get(), &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+      if (msg->msg == CURLMSG_DONE) code = msg->data.result;
+    }
+    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+  }
+  curl_multi_remove_handle(multi.get(), h);
+  return code;
 }
 
 }  // namespace
@@ -207,7 +227,7 @@ EventStreamEnd DockerEngine::FollowEvents(const std::string& label_filter, std::
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnStreamProgress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-  CURLcode code = curl_easy_perform(h);
+  CURLcode code = Perform(h, stop);
   end.reached = t.connected;
   if (!t.connected) {
     if (t.status == 0) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.status);

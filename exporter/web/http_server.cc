@@ -1,12 +1,18 @@
 #include "exporter/web/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <optional>
+#include <thread>
 
 #include "exporter/render/answer.h"
 #include "exporter/web/tls_context.h"
@@ -137,7 +143,24 @@ HttpServer::~HttpServer() {
   // Clients first: their connections close, so the workers finish at once; the gate object
   // stays until CivetWeb has stopped, as workers still ask it who their client is.
   if (gate_) gate_->Stop();
-  if (ctx_ != nullptr) mg_stop(ctx_);
+  if (ctx_ == nullptr) return;
+  // CivetWeb's master thread sees the stop only when its poll of the listening socket ends, up
+  // to a second later (SIGTERM took 1-2 s); a connection to that socket ends the poll at once.
+  std::atomic<bool> stopped{false};
+  std::thread waker([this, &stopped] {
+    for (int i = 0; i < 100 && !stopped.load(); ++i) {
+      UniqueFd s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(static_cast<std::uint16_t>(backend_port_));
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (s.valid()) connect(s.get(), reinterpret_cast<sockaddr*>(&to), sizeof to);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  mg_stop(ctx_);
+  stopped = true;
+  waker.join();
 }
 
 std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes routes,
@@ -220,6 +243,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
     *error = "cannot start the HTTP workers: no port bound";
     return nullptr;
   }
+  server->backend_port_ = bound[0].port;
   ConnectionGate::Options gate;
   gate.listen_address = options.listen_address;
   gate.backend_port = bound[0].port;

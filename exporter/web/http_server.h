@@ -143,6 +143,7 @@ class HttpServer {
   std::unique_ptr<ConnectionGate> gate_;  // outlives ctx_: workers call ClientOf
   mg_context* ctx_ = nullptr;
   int port_ = 0;
+  int backend_port_ = 0;  // CivetWeb's own listening port on 127.0.0.1
 };
 
 /// Re-reads the web config at `path` and applies it to `server` (on SIGHUP), logging the outcome:
