@@ -26,5 +26,12 @@ done
 echo "installing: ${missing[*]}" >&2
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt (unattended-upgrades, a second terminal) may hold the dpkg lock: wait for it, up to
+# 10 minutes, instead of failing at once with "Could not get lock".
+lock_wait=(-o DPkg::Lock::Timeout=600)
+if fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+  echo "install-deps: another apt is running; waiting for its lock (up to 10 minutes)" >&2
+fi
+"${sudo_cmd[@]}" apt-get "${lock_wait[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get "${lock_wait[@]}" install -y -qq \
+  --no-install-recommends "${missing[@]}" >/dev/null
