@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import socket
 import ssl
 import subprocess
@@ -103,6 +104,7 @@ class WebTest(unittest.TestCase):
 
     def tearDown(self):
         self.procs.stop_all()
+        shutil.rmtree(self.dir, ignore_errors=True)  # TLS keys included (issue J.10)
 
     def write(self, name, text):
         path = os.path.join(self.dir, name)
