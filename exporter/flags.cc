@@ -272,6 +272,7 @@ std::string Usage() {
   // The help text starts in this column; a longer flag puts it on the next line.
   constexpr std::size_t kHelpColumn = 36;
   std::string out = R"(usage: evonic-sandbox-exporter [flags]
+       evonic-sandbox-exporter hash-password [--cost=N] < password
 
 Prometheus exporter for Evonic's Docker sandboxes: CPU, memory, network, block I/O and PIDs of
 every sandbox container, labelled by agent_id and session_id.

@@ -10,6 +10,7 @@
 
 #include "exporter/application.h"
 #include "exporter/flags.h"
+#include "exporter/hash_password.h"
 #include "logging/logger.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a scraper that hangs up must not kill the exporter
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "hash-password") {
+    return evonic::exporter::RunHashPassword({args.begin() + 1, args.end()}, stdin, stdout, stderr);
+  }
   const char* env_host = std::getenv("DOCKER_HOST");
   auto parsed = evonic::exporter::ParseFlags(args, env_host != nullptr ? env_host : "");
   if (!parsed.config) {

@@ -19,7 +19,9 @@ constexpr std::string_view kBcryptAlphabet =
 bool IsBcryptHash(std::string_view hash, std::string* why) {
   if (hash.size() < 7 || hash.substr(0, 2) != "$2" ||
       (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') || hash[3] != '$') {
-    *why = "not a bcrypt hash (expected $2a$, $2b$ or $2y$; make one with htpasswd -nBC 10 USER)";
+    *why =
+        "not a bcrypt hash (expected $2a$, $2b$ or $2y$; make one with evonic-sandbox-exporter "
+        "hash-password)";
     return false;
   }
   if (hash.size() != kBcryptLength) {

@@ -47,7 +47,8 @@ HttpResponse JsonError(int status, const std::string& message) {
 
 constexpr const char* kNoUsersMessage =
     "authentication required, but no users are configured: add basic_auth_users (user: bcrypt "
-    "hash, e.g. from htpasswd -nBC 10 USER) to the file given with --web.config.file, then "
+    "hash, e.g. from evonic-sandbox-exporter hash-password) to the file given with "
+    "--web.config.file, then "
     "restart or send SIGHUP";
 
 // The request must not carry a body: nothing here reads one, and an unread body would be parsed

@@ -73,7 +73,7 @@ TEST(WebConfig, RefusalsNameTheFileAndTheProblem) {
             "web.yml: http_server_config.headers.X-Frame-Options: must be 'deny' or 'sameorigin'");
   EXPECT_EQ(ParseError("basic_auth_users:\n  alice: secret\n"),
             "web.yml: basic_auth_users.alice: not a bcrypt hash (expected $2a$, $2b$ or $2y$; "
-            "make one with htpasswd -nBC 10 USER)");
+            "make one with evonic-sandbox-exporter hash-password)");
   EXPECT_EQ(ParseError("basic_auth_users:\n  alice: $2b$04$short\n"),
             "web.yml: basic_auth_users.alice: bcrypt hash has 12 characters, expected 60");
   EXPECT_EQ(ParseError(std::string("basic_auth_users:\n  a:b: ") + kHash + "\n"),
