@@ -102,8 +102,7 @@ agents:
 YAML
 # A user for /metrics and the REST API, with a password made for this run (bcrypt, cost 10).
 demo_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
-demo_hash=$(DEMO_PASSWORD=$demo_password python3 -W ignore -c \
-  'import crypt, os; print(crypt.crypt(os.environ["DEMO_PASSWORD"], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
+demo_hash=$(echo "$demo_password" | "$exporter_bin" hash-password)
 printf 'basic_auth_users:\n  demo: "%s"\n' "$demo_hash" >"$dir/web.yml"
 : >"$dir/exporter.log"
 "$exporter_bin" --web.listen-address=127.0.0.1:0 --docker.host="$DOCKER_HOST" \
