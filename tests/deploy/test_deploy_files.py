@@ -307,7 +307,9 @@ class SystemdUnitTest(unittest.TestCase):
         with open(unit) as f:
             text = f.read()
         for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "SupplementaryGroups=docker",
-                     "ExecReload=/bin/kill -HUP $MAINPID"):
+                     "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=evonic-sandbox-exporter",
+                     "--history.path=/var/lib/evonic-sandbox-exporter/history.db",
+                     "Documentation=file:/usr/local/share/doc/evonic-sandbox-exporter/README.md"):
             self.assertIn(line, text)
         d = tempfile.mkdtemp(prefix="unit-")
         try:

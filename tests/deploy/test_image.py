@@ -125,6 +125,17 @@ class ImageTest(unittest.TestCase):
         out = self.docker("run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", IMAGE,
                           "-c", "command -v g++ cmake c++ || echo none")
         self.assertEqual(out.strip(), "none")
+        # The history's folder: a fresh named volume there is writable by the exporter's user,
+        # as the compose file mounts it (--history.path=/var/lib/evonic-sandbox-exporter/...).
+        volume = "evonic-image-test-history"
+        try:
+            out = self.docker("run", "--rm", "--network", "none", "-v",
+                              f"{volume}:/var/lib/evonic-sandbox-exporter", "--entrypoint",
+                              "/bin/sh", IMAGE, "-c",
+                              "touch /var/lib/evonic-sandbox-exporter/history.db && echo written")
+            self.assertEqual(out.strip(), "written")
+        finally:
+            self.docker("volume", "rm", "-f", volume)
         size = self.docker("image", "inspect", "-f", "{{.Size}}", IMAGE).strip()
         log(f"image size {int(size) / 1e6:.0f} MB")
 
