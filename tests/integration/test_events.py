@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from evonic_root import make_evonic_root  # noqa: E402
-from harness import (Exporter, Processes, rss_bytes, temp_dir, unix_request,  # noqa: E402
+from harness import (Exporter, Processes, rss_bytes, start_fake_engine, temp_dir, unix_request,  # noqa: E402
                      wait_until)
 
 ARGS = None
@@ -61,11 +61,7 @@ class EventsTest(unittest.TestCase):
         self.dir = temp_dir("evonic-ev-")
         self.procs = Processes()
         self.socket = os.path.join(self.dir, "docker.sock")
-        scenario = os.path.join(ARGS.source_dir, "tests", "fixtures", "fake-scenario")
-        fake = os.path.join(ARGS.source_dir, "tests", "fake_engine", "fake_engine.py")
-        self.fake = self.procs.start([sys.executable, fake, "--socket", self.socket, "--scenario", scenario],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until("the fake engine", lambda: unix_request(self.socket, "GET", "/_ping")[0] == 200)
+        self.fake = start_fake_engine(self.procs, self.socket, ARGS.source_dir)
         self.recording = os.path.join(ARGS.source_dir, "tests", "fixtures", "events", "sandbox-session.jsonl")
         with open(self.recording) as f:
             self.session = [json.loads(line) for line in f if line.strip()]

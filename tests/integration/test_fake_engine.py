@@ -17,7 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from evonic_root import SCENARIO_AGENTS, SCENARIO_SESSIONS, make_evonic_root  # noqa: E402
-from harness import Exporter, Exposition, Processes, temp_dir, unix_request, wait_until  # noqa: E402
+from harness import (Exporter, Exposition, Processes, start_fake_engine, temp_dir,  # noqa: E402
+                     unix_request, wait_until)
 
 ARGS = None
 
@@ -77,12 +78,7 @@ class FakeEngineTest(unittest.TestCase):
 
     # --- helpers -------------------------------------------------------------------------------
     def start_fake(self):
-        scenario = os.path.join(ARGS.source_dir, "tests", "fixtures", "fake-scenario")
-        fake = os.path.join(ARGS.source_dir, "tests", "fake_engine", "fake_engine.py")
-        self.fake = self.procs.start([sys.executable, fake, "--socket", self.socket,
-                                      "--scenario", scenario],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until("the fake engine", lambda: unix_request(self.socket, "GET", "/_ping")[0] == 200)
+        self.fake = start_fake_engine(self.procs, self.socket, ARGS.source_dir)
 
     def stop_fake(self):
         self.procs.stop(self.fake)
@@ -419,8 +415,10 @@ class FakeEngineTest(unittest.TestCase):
         for _ in range(200):
             exporter.curl("/metrics")
         self.fresh_page(exporter)
-        after = len(os.listdir(fd_dir))
-        self.assertLessEqual(after, before + 2)
+        # A leak stays; a connection still closing (the gate lets a client's last bytes drain for
+        # up to a second) or a collection in flight goes.
+        wait_until("the descriptors back to their number before the scrapes",
+                   lambda: len(os.listdir(fd_dir)) <= before + 2, timeout=10)
 
     def test_broken_configuration_fails_clearly(self):
         cases = [

@@ -9,7 +9,6 @@ The full-disk and read-only cases mount small tmpfs folders and need root (CI ru
 By hand: test_history.py --binary B --source-dir REPO [-k name]"""
 import argparse
 import base64
-import crypt  # noqa: deprecated in 3.11 but present; bcrypt hashes for the web config
 import json
 import os
 import random
@@ -21,12 +20,11 @@ import time
 import unittest
 import urllib.error
 import urllib.request
-import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from harness import Exporter, Processes, temp_dir, unix_request, wait_until  # noqa: E402
+from harness import (Exporter, Processes, start_fake_engine, temp_dir, wait_until,  # noqa: E402
+                     write_web_config)
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 ARGS = None
 USER, PASSWORD = "ui", "history please"
 
@@ -37,15 +35,8 @@ class HistoryTest(unittest.TestCase):
         cls.dir = temp_dir("evonic-history-")
         cls.procs = Processes()
         cls.socket = os.path.join(cls.dir, "docker.sock")
-        scenario = os.path.join(ARGS.source_dir, "tests", "fixtures", "fake-scenario")
-        fake = os.path.join(ARGS.source_dir, "tests", "fake_engine", "fake_engine.py")
-        cls.procs.start([sys.executable, fake, "--socket", cls.socket, "--scenario", scenario],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until("the fake engine", lambda: unix_request(cls.socket, "GET", "/_ping")[0] == 200)
-        cls.web_config = os.path.join(cls.dir, "web.yml")
-        hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
-        with open(cls.web_config, "w") as f:
-            f.write(f"basic_auth_users:\n  {USER}: '{hashed}'\n")
+        start_fake_engine(cls.procs, cls.socket, ARGS.source_dir)
+        cls.web_config = write_web_config(os.path.join(cls.dir, "web.yml"), {USER: PASSWORD})
 
     @classmethod
     def tearDownClass(cls):

@@ -7,7 +7,6 @@ UPDATE_GOLDEN=1 rewrites them.
 By hand: test_rest_api.py --binary B --source-dir REPO [-k name]"""
 import argparse
 import base64
-import crypt  # noqa: deprecated in 3.11 but present; bcrypt hashes for the web config
 import json
 import os
 import shutil
@@ -21,7 +20,8 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from evonic_root import SCENARIO_AGENTS, SCENARIO_SESSIONS, make_evonic_root  # noqa: E402
-from harness import Exporter, Processes, temp_dir, unix_request, wait_until  # noqa: E402
+from harness import (Exporter, Processes, start_fake_engine, temp_dir, unix_request,  # noqa: E402
+                     wait_until, write_web_config)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 ARGS = None
@@ -37,17 +37,10 @@ class RestApiTest(unittest.TestCase):
         cls.dir = temp_dir("evonic-rest-")
         cls.procs = Processes()
         cls.socket = os.path.join(cls.dir, "docker.sock")
-        scenario = os.path.join(ARGS.source_dir, "tests", "fixtures", "fake-scenario")
-        fake = os.path.join(ARGS.source_dir, "tests", "fake_engine", "fake_engine.py")
-        cls.procs.start([sys.executable, fake, "--socket", cls.socket, "--scenario", scenario],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until("the fake engine", lambda: unix_request(cls.socket, "GET", "/_ping")[0] == 200)
+        start_fake_engine(cls.procs, cls.socket, ARGS.source_dir)
         cls.root = os.path.join(cls.dir, "evonic")
         make_evonic_root(cls.root, AGENTS, SESSIONS, env={"SANDBOX_MAX_CONTAINERS": "7"})
-        cls.web_config = os.path.join(cls.dir, "web.yml")
-        hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
-        with open(cls.web_config, "w") as f:
-            f.write(f"basic_auth_users:\n  {USER}: '{hashed}'\n")
+        cls.web_config = write_web_config(os.path.join(cls.dir, "web.yml"), {USER: PASSWORD})
         cls.exporter = Exporter(cls.procs, ARGS.binary,
                                 [f"--docker.host=unix://{cls.socket}", "--collect.interval=500ms",
                                  f"--evonic.root={cls.root}",

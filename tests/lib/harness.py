@@ -1,13 +1,17 @@
 """Shared helpers of the scripted tests: processes with clean-up, waiting on conditions with a
-deadline, HTTP over unix sockets, and a small parser of the Prometheus text format."""
+deadline, HTTP over unix sockets, the fake engine, web configs with bcrypt users, and a small
+parser of the Prometheus text format."""
+import crypt  # noqa: deprecated in 3.11 but present; bcrypt hashes for web configs
 import http.client
 import json
 import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import warnings
 
 
 def wait_until(what, condition, timeout=30.0, interval=0.05):
@@ -179,6 +183,29 @@ class Exporter:
 
     def json(self, path):
         return json.loads(self.curl(path))
+
+
+def start_fake_engine(procs, socket_path, source_dir, scenario="fake-scenario"):
+    """The fake engine (tests/fake_engine) replaying tests/fixtures/<scenario> on `socket_path`,
+    once it answers; returns its process."""
+    proc = procs.start([sys.executable,
+                        os.path.join(source_dir, "tests", "fake_engine", "fake_engine.py"),
+                        "--socket", socket_path,
+                        "--scenario", os.path.join(source_dir, "tests", "fixtures", scenario)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until("the fake engine", lambda: unix_request(socket_path, "GET", "/_ping")[0] == 200)
+    return proc
+
+
+def write_web_config(path, users, cost=10):
+    """A web config at `path` with basic_auth_users {user: password}, hashed with bcrypt."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        lines = [f"  {user}: '{crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << cost))}'"
+                 for user, password in users.items()]
+    with open(path, "w") as f:
+        f.write("basic_auth_users:\n" + "\n".join(lines) + "\n")
+    return path
 
 
 def temp_dir(prefix):
