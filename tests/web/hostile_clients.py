@@ -46,6 +46,13 @@ def fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def cpu_seconds(pid):
+    """User and system CPU time the process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Attack:
     """The hostile clients, each loop bounded by `stop` and by the deadline given."""
 
@@ -202,6 +209,7 @@ def main():
                                        f"--web.config.file={web}", *a.arg], workdir)
         pid = e.proc.pid
         wait_until("the first scrape", lambda: scrape(e.port, good)[1] == 200)
+        cpu_before, attack_start = cpu_seconds(pid), time.monotonic()
         before = {"rss_kib": proc_status(pid, "VmRSS"), "threads": proc_status(pid, "Threads"),
                   "fds": fds(pid)}
         attack = Attack(e.port, time.monotonic() + a.seconds + 30)
@@ -222,6 +230,7 @@ def main():
             peak["fds"] = max(peak["fds"], fds(pid))
             time.sleep(0.2)
         attack.end()
+        cpu_used, attack_seconds = cpu_seconds(pid) - cpu_before, time.monotonic() - attack_start
         wait_until("fds and threads back to their number before the attack",
                    lambda: fds(pid) <= before["fds"] + 2 and
                    proc_status(pid, "Threads") <= before["threads"], timeout=30)
@@ -236,6 +245,8 @@ def main():
               f"{failures[:3]}; over all tries p50 {statistics.median(times) if times else float('nan'):.3f} s, "
               f"p99 {p99:.3f} s, max {times[-1] if times else float('nan'):.3f} s")
         print(f"flood: {len(attack.flood_codes)} requests, {attack.flood_codes.count(429)} got 429")
+        print(f"exporter CPU during the attack: {cpu_used:.1f} s in {attack_seconds:.0f} s "
+              f"({cpu_used / attack_seconds:.0%} of one core)")
         for what in ("rss_kib", "threads", "fds"):
             print(f"{what}: before {before[what]}, peak {peak[what]}, after {after[what]}")
         growth_mib = (peak["rss_kib"] - before["rss_kib"]) / 1024
