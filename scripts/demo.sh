@@ -7,7 +7,7 @@
 # Prints the URLs; the OOM alert reaches Alertmanager right after the first OOM kill (about 20 s)
 # and the PIDs alert within about a minute. Ctrl-C stops and removes everything it started.
 #
-# Usage: sudo scripts/demo.sh [--ready-file FILE]
+# Usage: scripts/demo.sh [--ready-file FILE]   (as root; from another user: sudo scripts/demo.sh)
 #   --ready-file FILE   write the URLs and names as KEY=VALUE lines to FILE once all is up (tests)
 # Environment: EVONIC_EXPORTER_BIN  an exporter binary to use (default: build one in build-demo/)
 #              DEMO_COLLECT_INTERVAL (default 2s), DEMO_SCRAPE_INTERVAL (default 5s)
