@@ -3,22 +3,9 @@
 #include <cmath>
 #include <string>
 
+#include "model/freshness.h"
+
 namespace evonic::exporter {
-
-namespace {
-
-// A cycle older than this many intervals (plus its own duration) is stale: the same rule as the
-// REST answers' 503.
-constexpr double kFreshIntervals = 3;
-
-bool Fresh(const model::Snapshot& s, double now) {
-  const model::CollectorStatus& st = s.status;
-  return st.docker_up && st.last_collect_timestamp_seconds > 0 &&
-         now - st.last_collect_timestamp_seconds <=
-             kFreshIntervals * st.collect_interval_seconds + st.collect_duration_seconds;
-}
-
-}  // namespace
 
 std::vector<model::HistoryPoint> HistoryPointsOf(const model::Snapshot& snapshot, double now) {
   std::vector<model::HistoryPoint> points;
@@ -72,7 +59,8 @@ void HistoryWriter::Start() {
 void HistoryWriter::WriteOnce() {
   std::shared_ptr<const model::Snapshot> snapshot = latest_();
   const double now = clock_.NowSeconds();
-  if (!snapshot || snapshot->generation == last_generation_ || !Fresh(*snapshot, now)) return;
+  if (!snapshot || snapshot->generation == last_generation_ || !model::IsFresh(*snapshot, now))
+    return;
   std::vector<model::HistoryPoint> points = HistoryPointsOf(*snapshot, now);
   std::string error;
   if (!store_.Append(points, now, &error)) {

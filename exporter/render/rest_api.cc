@@ -17,8 +17,6 @@ constexpr const char* kAgentsPrefix = "/api/agents/";
 constexpr const char* kAgentSuffix = "/sandbox/stats";
 constexpr const char* kPoolPath = "/api/sandbox/stats";
 constexpr const char* kHistorySuffix = "/history";
-// A snapshot older than this many intervals is not fresh: the collector is stuck.
-constexpr double kFreshIntervals = 3;
 
 std::string Dump(const ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -36,6 +34,13 @@ Answer JsonText(int status, std::string text) {
 
 Answer Error(int status, const std::string& message) {
   return JsonText(status, JsonErrorBody(status, message));
+}
+
+// The 400 for an agent id that cannot be Evonic's (live and history answers alike).
+Answer InvalidAgentId() {
+  return Error(400,
+               "invalid agent id: it must be 1 to 128 characters without '/', '%', '..', '\\' "
+               "or control characters");
 }
 
 std::string Rfc3339(double seconds) {
@@ -262,13 +267,6 @@ bool IsPlausibleAgentId(const std::string& id) {
   return true;
 }
 
-bool IsFresh(const model::Snapshot& snap, double now_seconds) {
-  const model::CollectorStatus& st = snap.status;
-  return st.docker_up && st.last_collect_timestamp_seconds > 0 &&
-         now_seconds - st.last_collect_timestamp_seconds <=
-             kFreshIntervals * st.collect_interval_seconds + st.collect_duration_seconds;
-}
-
 Answer RestAnswer(const Exposition& current, const std::string& path, double now_seconds) {
   const std::string prefix = kAgentsPrefix, suffix = kAgentSuffix;
   const bool pool = path == kPoolPath;
@@ -279,11 +277,7 @@ Answer RestAnswer(const Exposition& current, const std::string& path, double now
   std::string agent_id;
   if (agent) {
     agent_id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-    if (!IsPlausibleAgentId(agent_id)) {
-      return Error(400,
-                   "invalid agent id: it must be 1 to 128 characters without '/', '%', "
-                   "'..', '\\' or control characters");
-    }
+    if (!IsPlausibleAgentId(agent_id)) return InvalidAgentId();
   }
   const model::Snapshot& snap = *current.snapshot;
   if (!IsFresh(snap, now_seconds)) {
@@ -364,11 +358,7 @@ Answer HistoryAnswer(const Exposition& current, const std::string& path,
       return Error(404, "no such API path");
     }
     agent_from_path = path.substr(prefix, path.size() - prefix - suffix.size());
-    if (!IsPlausibleAgentId(agent_from_path)) {
-      return Error(400,
-                   "invalid agent id: it must be 1 to 128 characters without '/', '%', "
-                   "'..', '\\' or control characters");
-    }
+    if (!IsPlausibleAgentId(agent_from_path)) return InvalidAgentId();
   }
   std::string error;
   std::optional<model::HistoryQuery> query = ParseHistoryQuery(query_string, &error);

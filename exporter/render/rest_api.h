@@ -10,13 +10,13 @@
 
 #include "exporter/render/answer.h"
 #include "exporter/render/exposition.h"
+#include "model/freshness.h"
 #include "model/history_point.h"
 
 namespace evonic::exporter {
 
-/// Whether `snap` may be served at `now_seconds`: the engine answered and the last collection is
-/// at most 3 intervals (plus its own duration) old. Otherwise the REST answer is 503.
-bool IsFresh(const model::Snapshot& snap, double now_seconds);
+/// The REST answer is 503 when the snapshot is not fresh (model::IsFresh).
+using model::IsFresh;
 
 /// The answer for one request path under /api/ at time `now_seconds` (exposed for tests).
 Answer RestAnswer(const Exposition& current, const std::string& path, double now_seconds);
