@@ -8,8 +8,6 @@ The full-disk and read-only cases mount small tmpfs folders and need root (CI ru
 
 By hand: test_history.py --binary B --source-dir REPO [-k name]"""
 import argparse
-import base64
-import json
 import os
 import random
 import shutil
@@ -18,12 +16,10 @@ import subprocess
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from harness import (Exporter, Processes, start_fake_engine, temp_dir, wait_until,  # noqa: E402
-                     write_web_config)
+from harness import (Exporter, Processes, get_json, start_fake_engine, temp_dir,  # noqa: E402
+                     wait_until, write_web_config)
 
 ARGS = None
 USER, PASSWORD = "ui", "history please"
@@ -61,16 +57,8 @@ class HistoryTest(unittest.TestCase):
 
     @staticmethod
     def get(exporter, path, auth=(USER, PASSWORD)):
-        req = urllib.request.Request(exporter.base + path)
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-            req.add_header("Authorization", f"Basic {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            body = e.read()
-            return e.code, json.loads(body) if body else None
+        status, body, _ = get_json(exporter.base + path, auth)
+        return status, body
 
     def points(self, exporter):
         status, body = self.get(exporter, "/api/sandbox/stats/history?since=0")

@@ -20,8 +20,8 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from evonic_root import SCENARIO_AGENTS, SCENARIO_SESSIONS, make_evonic_root  # noqa: E402
-from harness import (Exporter, Processes, start_fake_engine, temp_dir, unix_request,  # noqa: E402
-                     wait_until, write_web_config)
+from harness import (Exporter, Processes, get_json, start_fake_engine, temp_dir,  # noqa: E402
+                     unix_request, wait_until, write_web_config)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 ARGS = None
@@ -55,16 +55,7 @@ class RestApiTest(unittest.TestCase):
 
     @classmethod
     def get(cls, path, auth=(USER, PASSWORD)):
-        req = urllib.request.Request(cls.exporter.base + path)
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-            req.add_header("Authorization", f"Basic {token}")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read()), dict(r.headers)
-        except urllib.error.HTTPError as e:
-            body = e.read()
-            return e.code, json.loads(body) if body else None, dict(e.headers)
+        return get_json(cls.exporter.base + path, auth)
 
     def golden(self, name, body):
         body = dict(body)

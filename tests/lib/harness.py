@@ -2,6 +2,7 @@
 deadline, HTTP over unix sockets, the fake engine, web configs with bcrypt users, and a small
 parser of the Prometheus text format."""
 import crypt  # noqa: deprecated in 3.11 but present; bcrypt hashes for web configs
+import base64
 import http.client
 import json
 import os
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import warnings
 
 
@@ -206,6 +209,20 @@ def write_web_config(path, users, cost=10):
     with open(path, "w") as f:
         f.write("basic_auth_users:\n" + "\n".join(lines) + "\n")
     return path
+
+
+def get_json(url, auth=None, timeout=10):
+    """GET with Basic `auth` (user, password) when given: (status, JSON body or None, headers)."""
+    req = urllib.request.Request(url)
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read()), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        return e.code, json.loads(body) if body else None, dict(e.headers)
 
 
 def temp_dir(prefix):
