@@ -19,21 +19,29 @@ HttpResponse ToHttpResponse(Answer answer) {
   return r;
 }
 
+// A 200 answer served from `stored` (gzipped when it has gzip and the client accepts it, Vary
+// either way); the response keeps `stored` alive while it is written, after any cache eviction.
+HttpResponse FromStored(std::shared_ptr<const StoredAnswer> stored, const HttpRequest& req) {
+  HttpResponse r;
+  r.status = stored->plain.status;
+  r.content_type = stored->plain.content_type;
+  r.headers = stored->plain.headers;
+  SetStoredBody(r, req, stored->plain.body, stored->gzip, stored);
+  return r;
+}
+
 // A request: the stored answer of the latest snapshot when it is fresh, else a fresh answer.
 HttpResponse Serve(const model::Latest<Exposition>& latest, const model::Clock& clock,
                    const HistorySource* history, RestAnswerCache& cache, const HttpRequest& req) {
   const double now = clock.NowSeconds();
   std::shared_ptr<const Exposition> e = latest.Get();
   if (IsHistoryPath(req.path)) {
-    Answer answer = HistoryAnswer(*e, req.path, req.query, history);
-    if (answer.status != 200 || !AcceptsGzip(req.Header("accept-encoding"))) {
-      return ToHttpResponse(std::move(answer));
-    }
-    HttpResponse r = ToHttpResponse(std::move(answer));
-    r.headers.emplace_back("Vary", "Accept-Encoding");
-    r.headers.emplace_back("Content-Encoding", "gzip");
-    r.owned = Gzip(r.owned);
-    return r;
+    // Rendered for this request alone: compressed only when the client takes it.
+    auto answer = std::make_shared<StoredAnswer>();
+    answer->plain = HistoryAnswer(*e, req.path, req.query, history);
+    if (answer->plain.status != 200) return ToHttpResponse(std::move(answer->plain));
+    if (AcceptsGzip(req.Header("accept-encoding"))) answer->gzip = Gzip(answer->plain.body);
+    return FromStored(std::move(answer), req);
   }
   // Freshness depends on the time, so it is checked on every request; given a fresh snapshot,
   // the answer depends only on the snapshot and the path.
@@ -46,13 +54,7 @@ HttpResponse Serve(const model::Latest<Exposition>& latest, const model::Clock& 
         return std::shared_ptr<const StoredAnswer>(std::move(answer));
       });
   if (stored->plain.status != 200) return ToHttpResponse(stored->plain);
-  HttpResponse r;
-  r.status = stored->plain.status;
-  r.content_type = stored->plain.content_type;
-  r.headers = stored->plain.headers;
-  // The stored answer outlives its eviction from the cache while it is written.
-  SetStoredBody(r, req, stored->plain.body, stored->gzip, stored);
-  return r;
+  return FromStored(std::move(stored), req);
 }
 
 }  // namespace

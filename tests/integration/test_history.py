@@ -94,6 +94,14 @@ class HistoryTest(unittest.TestCase):
         self.assertTrue(body["points"])
         self.assertTrue(all(p["agent_id"] == agent for p in body["points"]))
         self.assertEqual(self.get(e, "/api/agents/nobody/sandbox/stats/history?since=0")[0], 404)
+        # Gzipped when asked for, as the live answers (and Vary says it depends on that).
+        gz = e.curl("/api/sandbox/stats/history?since=0", "-D", "-", "-o", "/dev/null",
+                    "-H", "Accept-Encoding: gzip").lower()
+        self.assertIn("content-encoding: gzip", gz)
+        self.assertIn("vary: accept-encoding", gz)
+        plain = e.curl("/api/sandbox/stats/history?since=0", "-D", "-", "-o", "/dev/null").lower()
+        self.assertNotIn("content-encoding", plain)
+        self.assertIn("vary: accept-encoding", plain)
         metrics = e.curl("/metrics")
         self.assertIn("evonic_sandbox_exporter_history_writes_total", metrics)
         self.stop(e)
