@@ -200,6 +200,11 @@ class ConnectionGate::Loop {
   void DropRest(Connection* c);
   void Watch(int fd, Connection::Side& side, Connection::Registration& watch, std::uint32_t wanted);
   void Refuse(const std::string& address, const char* reason, std::uint64_t* count);
+  // A client with nothing active or waiting is not remembered (the map stays bounded).
+  void ForgetIfIdle(const std::string& key) {
+    auto it = counts_.find(key);
+    if (it != counts_.end() && it->second.active == 0 && it->second.waiting == 0) counts_.erase(it);
+  }
   // Within its share a client is admitted while a worker is free; beyond it only while more
   // than a whole share stays free for the others, so that one busy client (a benchmark, a
   // proxy) is not held back on an idle server.
@@ -263,12 +268,12 @@ void ConnectionGate::Loop::Accept() {
     Counts& counts = counts_[c->key];
     if (counts.waiting >= gate_.options_.max_waiting_per_client) {
       Refuse(c->address, "the client's waiting line is full", &stats_.refused_client_waiting);
-      if (counts.active == 0 && counts.waiting == 0) counts_.erase(c->key);
+      ForgetIfIdle(c->key);
       continue;
     }
     if (stats_.waiting >= gate_.options_.max_waiting) {
       Refuse(c->address, "every waiting place is taken", &stats_.refused_capacity);
-      if (counts.active == 0 && counts.waiting == 0) counts_.erase(c->key);
+      ForgetIfIdle(c->key);
       continue;
     }
     NoDelay(fd);
@@ -327,7 +332,7 @@ void ConnectionGate::Loop::StopWaiting(Connection* c) {
   Counts& counts = counts_[c->key];
   --counts.waiting;
   --stats_.waiting;
-  if (counts.active == 0 && counts.waiting == 0) counts_.erase(c->key);
+  ForgetIfIdle(c->key);
 }
 
 void ConnectionGate::Loop::AnswerHere(Connection* c) {
@@ -420,7 +425,7 @@ void ConnectionGate::Loop::Close(Connection* c) {
     --counts.waiting;
     --stats_.waiting;
   }
-  if (counts.active == 0 && counts.waiting == 0) counts_.erase(c->key);
+  ForgetIfIdle(c->key);
   c->client.reset();  // closing removes them from the epoll set
   c->backend.reset();
   auto it = all_.find(c);
@@ -518,7 +523,7 @@ void ConnectionGate::Loop::Linger(Connection* c) {
   Counts& counts = counts_[c->key];
   --counts.active;
   --stats_.active;
-  if (counts.active == 0 && counts.waiting == 0) counts_.erase(c->key);
+  ForgetIfIdle(c->key);
   c->active = false;
   c->backend.reset();
   c->up.buffer.reset();
