@@ -27,7 +27,7 @@ class DockerEngine final : public EngineApi {
   std::vector<HttpAnswer> InspectAll(const std::vector<std::string>& ids) override;
   std::vector<HttpAnswer> StatsAll(const std::vector<std::string>& ids) override;
   EventStreamEnd FollowEvents(const std::string& label_filter, std::int64_t since_nano,
-                              const EventStreamSink& sink, const std::atomic<bool>& stop) override;
+                              const EventStreamSink& sink, const StopSignal& stop) override;
   std::string Where() const override { return client_.options().endpoint.text; }
 
  private:

@@ -11,6 +11,7 @@
 
 #include "collectors/docker/docker_client.h"
 #include "collectors/docker/engine_answers.h"
+#include "collectors/docker/stop_signal.h"
 
 namespace evonic::collectors {
 
@@ -51,10 +52,10 @@ class EngineApi {
   virtual std::vector<HttpAnswer> StatsAll(const std::vector<std::string>& ids) = 0;
 
   /// Follows GET /events (containers with `label_filter`, from `since_nano`) until the engine
-  /// ends it, it breaks, or `stop` becomes true; each line goes to `sink` as it arrives.
+  /// ends it, it breaks, or `stop` is raised (which wakes the transfer at once); each line goes
+  /// to `sink` as it arrives.
   virtual EventStreamEnd FollowEvents(const std::string& label_filter, std::int64_t since_nano,
-                                      const EventStreamSink& sink,
-                                      const std::atomic<bool>& stop) = 0;
+                                      const EventStreamSink& sink, const StopSignal& stop) = 0;
 
   /// Where the engine is, for log lines (e.g. "unix:///var/run/docker.sock").
   virtual std::string Where() const = 0;

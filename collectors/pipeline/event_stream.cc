@@ -64,7 +64,7 @@ void EventStream::Run() {
     std::int64_t since = since_nano_();
     if (since <= 0) since = started_nano_;
     EventStreamEnd end =
-        engine_.FollowEvents(options_.label_filter, since, sink, worker_.stop_flag());
+        engine_.FollowEvents(options_.label_filter, since, sink, worker_.stop_signal());
     if (worker_.stopping()) break;
     queue_.Push({StreamItem::Kind::kDisconnected, end.why, nullptr});
     // A connection that lived a while resets the backoff; failures in a row double it.

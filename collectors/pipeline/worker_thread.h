@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "collectors/docker/stop_signal.h"
+
 namespace evonic::collectors {
 
 /// \brief A thread with a stop flag and an interruptible sleep.
@@ -31,6 +33,7 @@ class WorkerThread {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
     }
+    stop_signal_.Raise();
     wake_.notify_all();
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   }
@@ -45,8 +48,8 @@ class WorkerThread {
   }
 
   bool stopping() const { return stopping_.load(); }
-  /// For blocking calls that poll a flag (a streaming transfer).
-  const std::atomic<bool>& stop_flag() const { return stopping_; }
+  /// For blocking calls that wait on a file descriptor (a streaming transfer): raised by Stop().
+  const StopSignal& stop_signal() const { return stop_signal_; }
 
   /// Sleeps until `deadline`, a Wake() or Stop(), whichever comes first.
   Woke SleepUntil(std::chrono::steady_clock::time_point deadline) {
@@ -68,6 +71,7 @@ class WorkerThread {
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
   bool woken_ = false;
+  StopSignal stop_signal_;
   std::thread thread_;
 };
 

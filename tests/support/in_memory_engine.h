@@ -81,7 +81,7 @@ class InMemoryEngine final : public collectors::EngineApi {
   collectors::EventStreamEnd FollowEvents(const std::string& /*label_filter*/,
                                           std::int64_t /*since_nano*/,
                                           const collectors::EventStreamSink& /*sink*/,
-                                          const std::atomic<bool>& /*stop*/) override {
+                                          const collectors::StopSignal& /*stop*/) override {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back("events");
     return {false, "the in-memory engine has no event stream"};
