@@ -25,6 +25,9 @@ collectors::Pipeline::Options PipelineOptions(const Config& c) {
   o.interval = c.collect_interval;
   o.pool_max_containers = c.max_containers;
   o.pool_max_from_flag = c.max_containers_given;
+  o.stats_source = c.stats_source;
+  o.host_paths.cgroupfs = c.cgroupfs;
+  o.host_paths.procfs = c.procfs;
   return o;
 }
 

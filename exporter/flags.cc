@@ -120,6 +120,7 @@ std::vector<Flag> Flags() {
   const std::vector<std::string> levels = {"debug", "info", "warn", "error"};
   const std::vector<std::string> formats = {"logfmt", "json"};
   const std::vector<std::string> modes = {"raw", "hash", "drop"};
+  const std::vector<std::string> sources = {"auto", "cgroupfs", "engine"};
   const std::string positive_duration = "a positive duration such as 5s or 500ms";
   char threshold[32];
   std::snprintf(threshold, sizeof threshold, "%g", model::AlertThresholds::kBuiltInDefault);
@@ -160,6 +161,12 @@ std::vector<Flag> Flags() {
       {"collect.interval", Quoted(DurationText(d.collect_interval)),
        "time between the starts of two collection cycles",
        Parsed(&Config::collect_interval, &ParseDuration, positive_duration)},
+      {"collector.stats-source",
+       Quoted(Spelling(d.stats_source, sources, &collectors::ParseStatsSourceMode)),
+       "where the sandboxes' counters come from: cgroupfs (read\n"
+       "directly, see --path.cgroupfs), engine (its stats API) or\n"
+       "auto (cgroupfs where readable, else the engine)",
+       Parsed(&Config::stats_source, &collectors::ParseStatsSourceMode, OneOf(sources))},
       {"sandbox.max-containers", std::to_string(static_cast<long>(d.max_containers)),
        "Evonic's SANDBOX_MAX_CONTAINERS (pool capacity)",
        WholeNumber(1, 100, " (Evonic's allowed range)",
@@ -186,8 +193,14 @@ std::vector<Flag> Flags() {
          p.c.identity.name_rules.push_back(v);
          return std::string();
        }},
-      {"path.procfs", Quoted(d.procfs), "procfs mount, for the process_* metrics",
+      {"path.procfs", Quoted(d.procfs),
+       "procfs mount: the process_* metrics, and host CPU time and\n"
+       "memory for the cgroupfs stats source",
        Text(&Config::procfs)},
+      {"path.cgroupfs", Quoted(d.cgroupfs),
+       "cgroupfs mount, for the cgroupfs stats source (the host's,\n"
+       "read-only, when the exporter runs in a container)",
+       Text(&Config::cgroupfs)},
       {"web.config.file", "FILE",
        "exporter-toolkit web config: basic_auth_users (bcrypt),\n"
        "tls_server_config, http_server_config.headers; re-read on\n"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collectors/identity/identity.h"
+#include "collectors/pipeline/stats_source_choice.h"
 #include "logging/logger.h"
 
 namespace evonic::exporter {
@@ -22,10 +23,12 @@ struct Config {
   std::string label_filter = "evonic.managed=1";
   std::chrono::milliseconds docker_timeout{10000};
   std::chrono::milliseconds collect_interval{5000};
+  collectors::StatsSourceMode stats_source = collectors::StatsSourceMode::kAuto;
   double max_containers = 10;
   collectors::IdentityResolver::Options identity{
       "evonic.agent_id", "evonic.session_id", {collectors::kDefaultNameRule}};
   std::string procfs = "/proc";
+  std::string cgroupfs = "/sys/fs/cgroup";
   std::string web_config_file;  // exporter-toolkit web config (auth, TLS); empty: none
   std::string history_path;     // the history file (SQLite); empty: no history
   std::chrono::milliseconds history_interval{60000};

@@ -75,6 +75,9 @@ struct CollectorStatus {
   double unmatched_containers = 0;
   double sessions_not_in_evonic_db = 0;        // with a database: sandboxes whose session it lacks
   double collect_start_timestamp_seconds = 0;  // when the last cycle asked for the list
+  std::string stats_source;                    // "cgroupfs" or "engine"; empty until chosen
+  double stats_checks_agreed_total = 0;        // cgroupfs checked against the engine
+  double stats_checks_disagreed_total = 0;
 };
 
 /// The result of one collection cycle. Immutable once published.

@@ -156,6 +156,15 @@ HttpAnswer DockerEngine::ListContainers(const std::string& label_filter) {
   return a;
 }
 
+HttpAnswer DockerEngine::Info() {
+  HttpAnswer a;
+  auto path = Versioned("/info", &a);
+  if (!path) return a;
+  a = client_.Get(*path);
+  if (a.status == kBadRequest || !a.transport_error.empty()) ForgetVersion();
+  return a;
+}
+
 HttpAnswer DockerEngine::Inspect(const std::string& id) {
   HttpAnswer a;
   auto path = Versioned("/containers/" + id + "/json", &a);

@@ -22,6 +22,7 @@ class DockerEngine final : public EngineApi {
   DockerEngine(DockerClient::Options options, logging::Logger& log);
 
   std::optional<ApiVersion> Version(std::string* why) override;
+  HttpAnswer Info() override;
   HttpAnswer ListContainers(const std::string& label_filter) override;
   HttpAnswer Inspect(const std::string& id) override;
   std::vector<HttpAnswer> InspectAll(const std::vector<std::string>& ids) override;

@@ -106,6 +106,7 @@ Parsed<ContainerDetails> ParseInspect(std::string_view body) {
   }
   if (const json* host = ObjectField(root, "HostConfig")) {
     d.network_mode = StringField(*host, "NetworkMode").value_or("");
+    d.cgroup_parent = StringField(*host, "CgroupParent").value_or("");
     // 0 and -1 mean unlimited; an absent limit is the honest value then.
     if (auto memory = IntField(*host, "Memory"); memory && *memory > 0) {
       d.limits.memory_bytes = static_cast<double>(*memory);
@@ -128,8 +129,24 @@ Parsed<ContainerDetails> ParseInspect(std::string_view body) {
     if (auto started = StringField(*state, "StartedAt")) {
       d.start_time_seconds = ParseRfc3339(*started);
     }
+    if (auto pid = IntField(*state, "Pid"); pid && *pid > 0) d.pid = pid;
   }
   out.value = d;
+  return out;
+}
+
+Parsed<EngineInfo> ParseInfo(std::string_view body) {
+  Parsed<EngineInfo> out;
+  json root = ParseObject(body, "info", out.error);
+  if (!out.error.empty()) return out;
+  if (!root.is_object()) {
+    out.error = "info answer is not a JSON object";
+    return out;
+  }
+  EngineInfo info;
+  info.cgroup_driver = StringField(root, "CgroupDriver").value_or("");
+  info.cgroup_version = StringField(root, "CgroupVersion").value_or("");
+  out.value = info;
   return out;
 }
 

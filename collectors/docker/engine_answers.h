@@ -55,6 +55,14 @@ struct ContainerDetails {
   std::string network_mode;
   model::SandboxLimits limits;
   std::optional<double> start_time_seconds;
+  std::string cgroup_parent;        // HostConfig.CgroupParent; empty: the engine's default
+  std::optional<std::int64_t> pid;  // State.Pid of the init process, while it runs
+};
+
+/// What GET /info says of where containers' cgroups are.
+struct EngineInfo {
+  std::string cgroup_driver;   // "cgroupfs" or "systemd"; empty when the engine does not say
+  std::string cgroup_version;  // "1" or "2"; empty on engines before API 1.40
 };
 
 template <typename T>
@@ -66,6 +74,7 @@ struct Parsed {
 Parsed<EngineVersion> ParseVersion(std::string_view body);
 Parsed<std::vector<ContainerRef>> ParseContainerList(std::string_view body);
 Parsed<ContainerDetails> ParseInspect(std::string_view body);
+Parsed<EngineInfo> ParseInfo(std::string_view body);
 
 /// The engine's error text from a JSON error body ({"message": "..."}), else the body, cut short.
 std::string EngineErrorMessage(std::string_view body);

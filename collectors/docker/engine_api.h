@@ -42,6 +42,8 @@ class EngineApi {
   /// /version: ...") when the engine cannot tell.
   virtual std::optional<ApiVersion> Version(std::string* why) = 0;
 
+  /// GET /info: the engine's cgroup version and driver (where its containers' cgroups are).
+  virtual HttpAnswer Info() = 0;
   /// GET /containers/json filtered to containers with `label_filter` (e.g. "evonic.managed=1").
   virtual HttpAnswer ListContainers(const std::string& label_filter) = 0;
   /// GET /containers/{id}/json for one container.

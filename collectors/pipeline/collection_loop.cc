@@ -43,6 +43,9 @@ std::shared_ptr<const model::Snapshot> CollectionLoop::RunOnce() {
   st.unmatched_containers = static_cast<double>(cycle.unmatched);
   st.sessions_not_in_evonic_db = static_cast<double>(cycle.not_in_evonic_db);
   st.collect_start_timestamp_seconds = started_wall;
+  st.stats_source = cycle.stats_source;
+  st.stats_checks_agreed_total = static_cast<double>(cycle.checks_agreed);
+  st.stats_checks_disagreed_total = static_cast<double>(cycle.checks_disagreed);
   std::shared_ptr<const model::Snapshot> published = std::move(snapshot);
   sink_(published);
   return published;

@@ -25,7 +25,10 @@ Pipeline::Pipeline(Options options, EngineApi& engine, SandboxBuilder& builder,
                 [this](std::shared_ptr<const model::Snapshot> s, SnapshotComposer::Cause cause) {
                   render_.Offer(std::move(s), cause);
                 }),
-      collector_(engine, builder, SandboxCollector::Options{options.label_filter}, log),
+      stats_(options.stats_source, options.host_paths, engine, clock, log),
+      verifier_(engine, log),
+      collector_(engine, builder, stats_, SandboxCollector::Options{options.label_filter}, log,
+                 &verifier_),
       events_(
           engine, builder, memory_, clock,
           [&options] {
@@ -45,6 +48,7 @@ Pipeline::Pipeline(Options options, EngineApi& engine, SandboxBuilder& builder,
 
 void Pipeline::Start() {
   render_.Start();
+  verifier_.Start();
   loop_.Start();
   events_.Start();
 }
@@ -52,6 +56,7 @@ void Pipeline::Start() {
 void Pipeline::Stop() {
   events_.Stop();  // first: it may ask the loop for an early cycle
   loop_.Stop();
+  verifier_.Stop();
   render_.Stop();
 }
 

@@ -14,6 +14,8 @@
 #include "collectors/pipeline/render_thread.h"
 #include "collectors/pipeline/sandbox_collector.h"
 #include "collectors/pipeline/snapshot_composer.h"
+#include "collectors/pipeline/stats_source_choice.h"
+#include "collectors/pipeline/stats_verifier.h"
 #include "logging/logger.h"
 #include "model/clock.h"
 #include "model/snapshot.h"
@@ -22,12 +24,13 @@ namespace evonic::collectors {
 
 /// \brief Owns the collection threads and everything they share, and their lifetimes.
 ///
-/// Threads: the collection loop (stats cycles), the event stream's reader, the events processor
-/// and the render thread. Data flows one way: the loop and the events processor hand what they
-/// read to the composer, which publishes an immutable Snapshot to the render thread, which calls
-/// `render` (the exporter's: exposition and REST answers). Neither producer ever waits for a
-/// render, and a scrape never waits for any of them. Start() and Stop() are for the owning
-/// thread; Stop() (also the destructor) stops the producers first, then the render thread.
+/// Threads: the collection loop (stats cycles), the event stream's reader, the events processor,
+/// the render thread and the stats verifier (cgroupfs checked against the engine). Data flows one
+/// way: the loop and the events processor hand what they read to the composer, which publishes an
+/// immutable Snapshot to the render thread, which calls `render` (the exporter's: exposition and
+/// REST answers). Neither producer ever waits for a render, and a scrape never waits for any of
+/// them. Start() and Stop() are for the owning thread; Stop() (also the destructor) stops the
+/// producers first, then the render thread.
 class Pipeline {
  public:
   struct Options {
@@ -36,6 +39,8 @@ class Pipeline {
     double pool_max_containers = 10;
     bool pool_max_from_flag = false;
     std::chrono::milliseconds render_coalesce{200};  // event-driven renders, at most one per
+    StatsSourceMode stats_source = StatsSourceMode::kAuto;
+    cgroupfs::HostPaths host_paths;  // cgroupfs and procfs, for the cgroupfs source
   };
 
   Pipeline(Options options, EngineApi& engine, SandboxBuilder& builder, const model::Clock& clock,
@@ -54,6 +59,8 @@ class Pipeline {
   FreeMemoryReturner memory_;
   RenderThread render_;
   SnapshotComposer composer_;
+  StatsSourceChoice stats_;
+  StatsVerifier verifier_;
   SandboxCollector collector_;
   EventsProcessor events_;
   CollectionLoop loop_;

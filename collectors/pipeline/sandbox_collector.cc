@@ -9,13 +9,21 @@ namespace evonic::collectors {
 
 namespace {
 constexpr long kNotFound = 404;
+// cgroupfs is checked against the engine at most this often (one sandbox each time).
+constexpr std::chrono::seconds kCheckEvery{10};
 
 std::string ShortId(const std::string& id) { return id.substr(0, 12); }
 }  // namespace
 
-SandboxCollector::SandboxCollector(EngineApi& engine, SandboxBuilder& builder, Options options,
-                                   logging::Logger& log)
-    : engine_(engine), builder_(builder), options_(std::move(options)), log_(log) {}
+SandboxCollector::SandboxCollector(EngineApi& engine, SandboxBuilder& builder,
+                                   StatsSourceChoice& stats, Options options, logging::Logger& log,
+                                   StatsVerifier* verifier)
+    : engine_(engine),
+      builder_(builder),
+      stats_(stats),
+      verifier_(verifier),
+      options_(std::move(options)),
+      log_(log) {}
 
 void SandboxCollector::ReportEngine(bool up, const std::string& why) {
   if (up) {
@@ -119,19 +127,29 @@ CycleResult SandboxCollector::Collect() {
     known_[ref.id].details = std::move(details.value);
   }
 
-  // 3. Stats of every live sandbox, concurrently: a cycle costs about one stats call.
+  // 3. Stats of every live sandbox, all at once (the engine: concurrently; a cycle costs about
+  // one stats call) or from cgroupfs.
   std::vector<const ContainerRef*> sampled;
-  std::vector<std::string> stats_ids;
+  std::vector<StatsTarget> targets;
   for (const ContainerRef& ref : *list.value) {
     if (gone.count(ref.id)) continue;
     sampled.push_back(&ref);
-    stats_ids.push_back(ref.id);
+    const Known& known = known_[ref.id];
+    targets.push_back({ref.id, known.details ? &*known.details : nullptr});
   }
-  std::vector<HttpAnswer> stats = engine_.StatsAll(stats_ids);
+  if (verifier_ != nullptr) {
+    if (auto disagreement = verifier_->TakeDisagreement()) {
+      stats_.FallBack("cgroupfs disagrees with the engine: " + *disagreement);
+    }
+  }
+  StatsSource& source = stats_.ForCycle();
+  const bool from_cgroupfs = &source == stats_.cgroupfs();
+  std::vector<StatsOutcome> outcomes = source.ReadAll(targets);
 
-  for (std::size_t i = 0; i < stats.size(); ++i) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const ContainerRef& ref = *sampled[i];
-    if (stats[i].status == kNotFound) {
+    StatsOutcome& outcome = outcomes[i];
+    if (outcome.gone) {
       known_.erase(ref.id);  // removed between list and stats: its series go now
       continue;
     }
@@ -141,32 +159,49 @@ CycleResult SandboxCollector::Collect() {
                                       SandboxBuilder::OnMiss::kUseTheView);
     if (builder_.has_database() && !s.in_evonic_db) ++result.not_in_evonic_db;
     if (!s.identity_matched) ++result.unmatched;
-    std::string error;
-    if (!stats[i].Ok()) {
-      error = "stats: " + DescribeAnswer(stats[i]);
-    } else {
-      StatsParseResult parsed = ParseStats(stats[i].body);
-      if (!parsed.reading) {
-        error = parsed.error;
-      } else if (!parsed.reading->stopped) {
-        // A stopped container's all-zero answer is no sample: nothing is exported, nothing reset.
-        const StatsReading* previous = known.previous ? &*known.previous : nullptr;
-        s.usage = ComputeUsage(*parsed.reading, previous, s.network_mode);
-        known.previous = std::move(parsed.reading);
-      }
+    if (outcome.reading && !outcome.reading->stopped) {
+      // A stopped container's all-zero answer is no sample: nothing is exported, nothing reset.
+      // A partial cgroupfs reading gives the values it has.
+      const StatsReading* previous = known.previous ? &*known.previous : nullptr;
+      s.usage = ComputeUsage(*outcome.reading, previous, s.network_mode);
+      known.previous = std::move(outcome.reading);
     }
+    const std::string& error = outcome.error;
     // A sandbox removed while its stats were read: the engine ends the answer without a sample
-    // (seen under churn: "not valid JSON") or with an error. Asked once more, gone is no error.
+    // (seen under churn: "not valid JSON") or with an error, cgroupfs finds no cgroup. Asked
+    // once more, gone is no error.
     if (!error.empty() && engine_.Inspect(ref.id).status == kNotFound) {
       known_.erase(ref.id);
       continue;
     }
     if (!error.empty()) ++result.errors;
+    if (from_cgroupfs && !s.usage) {
+      stats_.FallBack("cannot read the cgroup of live sandbox " + ref.name + ": " + error);
+    }
     if (known.details || !error.empty()) ReportContainer(known, ref, error);
     result.sandboxes.push_back(std::move(s));
   }
+  if (from_cgroupfs) Verify(targets, sampled);
+  result.stats_source = stats_.source();
+  if (verifier_ != nullptr) {
+    result.checks_agreed = verifier_->agreed();
+    result.checks_disagreed = verifier_->disagreed();
+  }
   MakeLabelSetsUnique(result.sandboxes);
   return result;
+}
+
+void SandboxCollector::Verify(const std::vector<StatsTarget>& targets,
+                              const std::vector<const ContainerRef*>& refs) {
+  if (verifier_ == nullptr) return;
+  auto now = std::chrono::steady_clock::now();
+  if (targets.empty() || now < next_check_ || stats_.cgroupfs() == nullptr) return;
+  const StatsTarget& t = targets[check_turn_++ % targets.size()];
+  if (t.details == nullptr) return;
+  next_check_ = now + kCheckEvery;
+  auto where = CgroupfsStatsSource::Locate(stats_.cgroupfs()->reader().layout(), t);
+  verifier_->Offer(stats_.cgroupfs()->reader(), t.id, refs[&t - targets.data()]->name, where.path,
+                   where.network_pid);
 }
 
 }  // namespace evonic::collectors

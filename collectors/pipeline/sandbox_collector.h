@@ -1,6 +1,7 @@
 #pragma once
 // One collection cycle over every sandbox: list, inspect the new ones, fetch all stats at once.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,6 +13,8 @@
 #include "collectors/docker/engine_api.h"
 #include "collectors/docker/stats_parser.h"
 #include "collectors/identity/sandbox_builder.h"
+#include "collectors/pipeline/stats_source_choice.h"
+#include "collectors/pipeline/stats_verifier.h"
 #include "logging/logger.h"
 #include "model/snapshot.h"
 
@@ -25,22 +28,29 @@ struct CycleResult {
   std::uint64_t errors = 0;               // failed or unusable answers in this cycle
   std::uint64_t unmatched = 0;            // sandboxes whose identity no rule gave
   std::uint64_t not_in_evonic_db = 0;     // with a database: sandboxes whose session it lacks
+  std::string stats_source;               // "cgroupfs" or "engine"; empty until chosen
+  std::uint64_t checks_agreed = 0;        // cgroupfs checked against the engine, since start
+  std::uint64_t checks_disagreed = 0;
 };
 
-/// \brief Reads every sandbox's state from the engine.
+/// \brief Reads every sandbox's state: the list, inspect and events from the engine, the counters
+/// from the source `stats` chooses (the engine's stats API or cgroupfs).
 ///
-/// Keeps, between cycles, each container's inspect details (fetched once per container, freed
-/// when it goes) and its previous stats reading (for CPU % from one-shot answers). Identities come
-/// from the SandboxBuilder. Problems are logged once when they start and once when they end, never
-/// once per cycle. Not thread-safe: one collection thread owns an instance.
+/// With cgroupfs in use and a `verifier`, one sandbox (round robin) is offered for a check
+/// against the engine at most every 10 s; a disagreement, or a live sandbox whose cgroup cannot be
+/// read, makes `stats` fall back to the engine in auto mode. Keeps, between cycles, each
+/// container's inspect details (fetched once per container, freed when it goes) and its previous
+/// stats reading (for CPU % from one-shot answers). Identities come from the SandboxBuilder.
+/// Problems are logged once when they start and once when they end, never once per cycle. Not
+/// thread-safe: one collection thread owns an instance.
 class SandboxCollector {
  public:
   struct Options {
     std::string label_filter = "evonic.managed=1";
   };
 
-  SandboxCollector(EngineApi& engine, SandboxBuilder& builder, Options options,
-                   logging::Logger& log);
+  SandboxCollector(EngineApi& engine, SandboxBuilder& builder, StatsSourceChoice& stats,
+                   Options options, logging::Logger& log, StatsVerifier* verifier = nullptr);
 
   /// One cycle.
   CycleResult Collect();
@@ -54,9 +64,16 @@ class SandboxCollector {
 
   void ReportEngine(bool up, const std::string& why);
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
+  /// Offers one of `targets` to the verifier when a check is due.
+  void Verify(const std::vector<StatsTarget>& targets,
+              const std::vector<const ContainerRef*>& refs);
 
   EngineApi& engine_;
   SandboxBuilder& builder_;
+  StatsSourceChoice& stats_;
+  StatsVerifier* verifier_;
+  std::chrono::steady_clock::time_point next_check_{};
+  std::size_t check_turn_ = 0;
   Options options_;
   logging::Logger& log_;
   bool engine_up_logged_ = false;

@@ -296,6 +296,27 @@ const std::vector<MetricDef>& MetricTable() {
        [](const RenderInput& in, Samples& out) {
          if (Status(in).docker_up) Add(out, MT::Gauge, Status(in).unmatched_containers);
        }},
+      {"evonic_sandbox_exporter_stats_source",
+       "1 for the source of the sandboxes' counters (--collector.stats-source): cgroupfs (read "
+       "directly) or engine (the stats API); absent until the first cycle chose." SNAP,
+       MT::Gauge, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         const std::string& source = Status(in).stats_source;
+         if (source.empty()) return;
+         for (const char* s : {"cgroupfs", "engine"}) {
+           out.push_back(Sample(MT::Gauge, source == s ? 1 : 0, {{"source", s}}));
+         }
+       }},
+      {"evonic_sandbox_exporter_stats_source_checks_total",
+       "cgroupfs readings checked against the engine's stats answer for the same sandbox (one "
+       "every 10 s at most), by result: agreed or disagreed." SNAP,
+       MT::Counter, nullptr,
+       [](const RenderInput& in, Samples& out) {
+         out.push_back(
+             Sample(MT::Counter, Status(in).stats_checks_agreed_total, {{"result", "agreed"}}));
+         out.push_back(Sample(MT::Counter, Status(in).stats_checks_disagreed_total,
+                              {{"result", "disagreed"}}));
+       }},
       // Evonic's database (present only with --evonic.root).
       {"evonic_sandbox_exporter_evonic_db_up",
        "1 if the last refresh read Evonic's database (--evonic.root), else 0 (the last good view "

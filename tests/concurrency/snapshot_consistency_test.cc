@@ -53,7 +53,7 @@ std::shared_ptr<const model::Snapshot> SnapshotOfGeneration(std::uint64_t g) {
   const double v = static_cast<double>(g);
   s->generation = g;
   s->pool_max_containers = v;
-  s->status = {true, "1.41", v, v, v, v, v, v};
+  s->status = {true, "1.41", v, v, v, v, v, v, v, v, "engine", v, v};
   for (int i = 0; i < 3; ++i) {
     const std::string agent = "agent" + std::to_string(i);
     s->sandboxes.push_back(test::SandboxOf(agent, agent + "-0000000" + std::to_string(i))

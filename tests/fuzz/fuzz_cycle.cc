@@ -19,6 +19,7 @@
 #include "exporter/render/exposition.h"
 #include "exporter/render/rest_api.h"
 #include "logging/logger.h"
+#include "model/clock.h"
 #include "model/snapshot.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/in_memory_engine.h"
@@ -81,7 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     engine.SetStats(ids[i], part(2 + 3 * i));
   }
   collectors::SandboxBuilder builder(Rules(), nullptr);
-  collectors::SandboxCollector collector(engine, builder, {}, log);
+  model::ManualClock clock(1.8e9);
+  collectors::StatsSourceChoice stats(collectors::StatsSourceMode::kEngine, {}, engine, clock, log);
+  collectors::SandboxCollector collector(engine, builder, stats, {}, log);
   Answer(collector.Collect());
   for (std::size_t i = 0; i < ids.size(); ++i) engine.SetStats(ids[i], part(3 + 3 * i));
   Answer(collector.Collect());

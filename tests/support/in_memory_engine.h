@@ -34,7 +34,12 @@ class InMemoryEngine final : public collectors::EngineApi {
     std::lock_guard<std::mutex> lock(mu_);
     stats_[id] = Answer(status, std::move(body));
   }
-  /// What was asked, in order: "version", "list", "inspect <id>", "stats <id>", "events".
+  /// The answer to GET /info (none set: 404).
+  void SetInfo(std::string body, long status = 200) {
+    std::lock_guard<std::mutex> lock(mu_);
+    info_ = Answer(status, std::move(body));
+  }
+  /// What was asked, in order: "version", "info", "list", "inspect <id>", "stats <id>", "events".
   std::vector<std::string> Requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -53,6 +58,11 @@ class InMemoryEngine final : public collectors::EngineApi {
       return std::nullopt;
     }
     return collectors::NegotiateApiVersion(*parsed.value);
+  }
+  collectors::HttpAnswer Info() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back("info");
+    return version_ ? info_ : Unreachable();
   }
   collectors::HttpAnswer ListContainers(const std::string& /*label_filter*/) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -111,6 +121,7 @@ class InMemoryEngine final : public collectors::EngineApi {
   mutable std::mutex mu_;
   std::optional<std::string> version_;
   collectors::HttpAnswer list_ = Answer(200, "[]");
+  collectors::HttpAnswer info_ = Answer(404, R"({"message":"page not found"})");
   std::map<std::string, collectors::HttpAnswer> inspect_;
   std::map<std::string, collectors::HttpAnswer> stats_;
   std::vector<std::string> requests_;

@@ -160,6 +160,8 @@ std::shared_ptr<model::Snapshot> TwoSandboxes() {
   snap->pool_max_containers = 10;
   snap->status.docker_up = true;
   snap->status.api_version = "1.41";
+  snap->status.stats_source = "cgroupfs";
+  snap->status.stats_checks_agreed_total = 7;
   snap->status.collect_duration_seconds = 0.012;
   snap->status.collect_interval_seconds = 5;
   snap->status.last_collect_timestamp_seconds = 1795697400;
@@ -305,6 +307,18 @@ TEST_F(ExpositionTest, ConnectionGateCounts) {
            "evonic_sandbox_exporter_http_connections_closed_unserved_total{reason=\"timeout\"} 3\n",
            "evonic_sandbox_exporter_http_connections_closed_unserved_total{reason=\"capacity\"} "
            "0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+}
+
+TEST_F(ExpositionTest, StatsSourceAndItsChecks) {
+  const std::string& text = exposition_->text;
+  for (const char* line : {
+           "evonic_sandbox_exporter_stats_source{source=\"cgroupfs\"} 1\n",
+           "evonic_sandbox_exporter_stats_source{source=\"engine\"} 0\n",
+           "evonic_sandbox_exporter_stats_source_checks_total{result=\"agreed\"} 7\n",
+           "evonic_sandbox_exporter_stats_source_checks_total{result=\"disagreed\"} 0\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }

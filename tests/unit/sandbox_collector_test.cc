@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/clock.h"
 #include "tests/support/in_memory_engine.h"
 #include "tests/support/test_sandboxes.h"
 #include "tests/unit/test_util.h"
@@ -126,7 +127,9 @@ class CollectorTest : public ::testing::Test {
   SandboxBuilder builder_{Identity(), nullptr};
   std::FILE* devnull_ = std::fopen("/dev/null", "w");
   logging::Logger log_{logging::Level::kError, logging::Format::kLogfmt, devnull_};
-  SandboxCollector collector_{engine_, builder_, SandboxCollector::Options{}, log_};
+  model::ManualClock clock_{1.8e9};
+  StatsSourceChoice engine_stats_{StatsSourceMode::kEngine, {}, engine_, clock_, log_};
+  SandboxCollector collector_{engine_, builder_, engine_stats_, SandboxCollector::Options{}, log_};
 
   void TearDown() override { std::fclose(devnull_); }
 };

@@ -1,0 +1,209 @@
+#include "collectors/cgroupfs/cgroup_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "collectors/cgroupfs/cgroup_files.h"
+
+namespace evonic::collectors::cgroupfs {
+
+namespace {
+
+// The largest file read here is memory.stat (about 1 KiB) or a busy host's /proc/stat.
+constexpr std::size_t kMaxFile = 256 * 1024;
+
+// The whole of a small file; nullopt when it cannot be opened or read (errno says why).
+std::optional<std::string> Slurp(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  while (out.size() <= kMaxFile) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void Note(std::string& problem, const std::string& file) {
+  problem += problem.empty() ? "cgroupfs: cannot read " : ", ";
+  problem += file;
+}
+
+// Reads `dir/file` and applies `parse`; notes the file when either fails.
+template <typename Parse>
+auto ReadValue(const std::string& dir, const char* file, std::string& problem, Parse parse)
+    -> decltype(parse(std::string_view())) {
+  auto text = Slurp(dir + "/" + file);
+  if (!text) {
+    Note(problem, file);
+    return std::nullopt;
+  }
+  auto v = parse(std::string_view(*text));
+  if (!v) Note(problem, file);
+  return v;
+}
+
+std::optional<std::uint64_t> Scaled(std::optional<std::uint64_t> v, std::uint64_t factor) {
+  if (!v || *v > UINT64_MAX / factor) return std::nullopt;
+  return *v * factor;
+}
+
+}  // namespace
+
+CgroupReader::CgroupReader(HostPaths paths, CgroupLayout layout)
+    : paths_(std::move(paths)), layout_(layout), clock_ticks_(sysconf(_SC_CLK_TCK)) {}
+
+bool CgroupReader::HierarchyPresent(std::string* why) const {
+  if (layout_.version == 2) {
+    if (access((paths_.cgroupfs + "/cgroup.controllers").c_str(), R_OK) == 0) return true;
+    *why = paths_.cgroupfs + "/cgroup.controllers is not readable (no cgroup v2 hierarchy there)";
+    return false;
+  }
+  for (const char* controller : {"cpuacct", "memory"}) {
+    if (!IsDirectory(paths_.cgroupfs + "/" + controller)) {
+      *why = paths_.cgroupfs + "/" + controller + " is not a directory (no cgroup v1 hierarchy)";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<HostSample> CgroupReader::ReadHost(std::string* why) const {
+  HostSample host;
+  auto stat = Slurp(paths_.procfs + "/stat");
+  auto cpu = stat ? ParseProcStat(*stat, clock_ticks_) : std::nullopt;
+  if (!cpu) {
+    *why = paths_.procfs + "/stat: " + (stat ? "unexpected content" : "cannot read");
+    return std::nullopt;
+  }
+  host.system_ns = cpu->system_ns;
+  host.online_cpus = cpu->online_cpus;
+  if (auto meminfo = Slurp(paths_.procfs + "/meminfo")) host.memory_total = ParseMemTotal(*meminfo);
+  return host;
+}
+
+void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string& problem) const {
+  const std::string cpuacct = paths_.cgroupfs + "/cpuacct/" + path;
+  const std::string cpu = paths_.cgroupfs + "/cpu/" + path;
+  const std::string memory = paths_.cgroupfs + "/memory/" + path;
+  r.cpu.total_ns = ReadValue(cpuacct, "cpuacct.usage", problem, ParseSingleValue);
+  if (auto stat = Slurp(cpuacct + "/cpuacct.stat")) {
+    // USER_HZ ticks, turned into nanoseconds as runc does for the engine.
+    const std::uint64_t ns_per_tick = clock_ticks_ > 0 ? 1000000000 / clock_ticks_ : 0;
+    r.cpu_user_ns = Scaled(FlatKeyedValue(*stat, "user"), ns_per_tick);
+    r.cpu_kernel_ns = Scaled(FlatKeyedValue(*stat, "system"), ns_per_tick);
+  } else {
+    Note(problem, "cpuacct.stat");
+  }
+  if (auto stat = Slurp(cpu + "/cpu.stat")) {
+    r.cpu_periods = FlatKeyedValue(*stat, "nr_periods");
+    r.cpu_throttled_periods = FlatKeyedValue(*stat, "nr_throttled");
+    r.cpu_throttled_ns = FlatKeyedValue(*stat, "throttled_time");
+  } else {
+    Note(problem, "cpu.stat");
+  }
+  r.memory_usage = ReadValue(memory, "memory.usage_in_bytes", problem, ParseSingleValue);
+  r.memory_limit = ReadValue(memory, "memory.limit_in_bytes", problem, ParseSingleValue);
+  if (auto stat = Slurp(memory + "/memory.stat")) {
+    r.memory_total_inactive_file = FlatKeyedValue(*stat, "total_inactive_file");
+    r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
+  } else {
+    Note(problem, "memory.stat");
+  }
+  // The engine takes the CFQ scheduler's file when it has entries, else the throttle one.
+  const std::string blkio = paths_.cgroupfs + "/blkio/" + path;
+  std::optional<BlockBytes> block;
+  if (auto cfq = Slurp(blkio + "/blkio.io_service_bytes_recursive")) {
+    auto parsed = ParseBlkioServiceBytes(*cfq);
+    if (parsed && (parsed->read != 0 || parsed->write != 0)) block = parsed;
+  }
+  if (!block) {
+    block = ReadValue(blkio, "blkio.throttle.io_service_bytes_recursive", problem,
+                      ParseBlkioServiceBytes);
+  }
+  if (block) {
+    r.block_read_bytes = block->read;
+    r.block_write_bytes = block->write;
+  }
+  r.pids = ReadValue(paths_.cgroupfs + "/pids/" + path, "pids.current", problem, ParseSingleValue);
+}
+
+void CgroupReader::ReadV2(const std::string& dir, StatsReading& r, std::string& problem) const {
+  if (auto stat = Slurp(dir + "/cpu.stat")) {
+    r.cpu.total_ns = Scaled(FlatKeyedValue(*stat, "usage_usec"), 1000);
+    r.cpu_user_ns = Scaled(FlatKeyedValue(*stat, "user_usec"), 1000);
+    r.cpu_kernel_ns = Scaled(FlatKeyedValue(*stat, "system_usec"), 1000);
+    r.cpu_periods = FlatKeyedValue(*stat, "nr_periods");
+    r.cpu_throttled_periods = FlatKeyedValue(*stat, "nr_throttled");
+    r.cpu_throttled_ns = Scaled(FlatKeyedValue(*stat, "throttled_usec"), 1000);
+  } else {
+    Note(problem, "cpu.stat");
+  }
+  r.memory_usage = ReadValue(dir, "memory.current", problem, ParseSingleValue);
+  if (auto max = Slurp(dir + "/memory.max")) {
+    r.memory_limit = ParseSingleValue(*max);  // "max": no limit, the host's memory below
+    if (!r.memory_limit) r.memory_limit = UINT64_MAX;
+  } else {
+    Note(problem, "memory.max");
+  }
+  if (auto stat = Slurp(dir + "/memory.stat")) {
+    r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
+  } else {
+    Note(problem, "memory.stat");
+  }
+  if (auto block = ReadValue(dir, "io.stat", problem, ParseIoStat)) {
+    r.block_read_bytes = block->read;
+    r.block_write_bytes = block->write;
+  }
+  r.pids = ReadValue(dir, "pids.current", problem, ParseSingleValue);
+}
+
+CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, double now_seconds,
+                              std::int64_t network_pid) const {
+  CgroupRead out;
+  // The memory controller's directory (v1) or the one directory (v2) tells whether it exists.
+  const std::string probe = paths_.cgroupfs + (layout_.version == 2 ? "/" : "/memory/") + path;
+  if (path.empty() || !IsDirectory(probe)) {
+    out.gone = true;
+    return out;
+  }
+  StatsReading r;
+  r.read_time_seconds = now_seconds;
+  r.cpu.system_ns = host.system_ns;
+  r.cpu.online_cpus = host.online_cpus;
+  if (layout_.version == 2) {
+    ReadV2(probe, r, out.problem);
+  } else {
+    ReadV1(path, r, out.problem);
+  }
+  // As the engine: a limit above the host's memory (none set) is the host's memory.
+  if (r.memory_limit && host.memory_total && *r.memory_limit > *host.memory_total) {
+    r.memory_limit = host.memory_total;
+  }
+  if (network_pid > 0) {
+    auto dev = Slurp(paths_.procfs + "/" + std::to_string(network_pid) + "/net/dev");
+    r.network = dev ? ParseNetDev(*dev) : std::nullopt;
+    if (!r.network) Note(out.problem, "/proc/" + std::to_string(network_pid) + "/net/dev");
+  }
+  out.reading = std::move(r);
+  return out;
+}
+
+}  // namespace evonic::collectors::cgroupfs

@@ -1,0 +1,209 @@
+// The cgroupfs reader over a tree recorded from a real cgroup v1 engine (with the engine's own
+// stats answer taken between two readings) and over synthetic v2 and odd trees.
+#include "collectors/cgroupfs/cgroup_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "collectors/pipeline/stats_check.h"
+#include "tests/cgroupfs/cgroup_tree.h"
+
+namespace evonic::collectors::cgroupfs {
+namespace {
+
+constexpr char kRecorded[] = "v1-docker20.10";
+constexpr char kId[] = "ce73cab3731a27bfddeb995ce9e97b43314e929064117eff240b525eff4c7bd2";
+
+std::string FixtureText(const std::string& relative) {
+  std::ifstream in(std::string(EVONIC_FIXTURES_DIR) + "/" + relative);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+StatsReading ReadAt(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
+  CgroupReader reader(tree.paths(), layout);
+  std::string why;
+  auto host = reader.ReadHost(&why);
+  EXPECT_TRUE(host) << why;
+  CgroupRead r = reader.Read(path, host.value_or(HostSample{}), 1.8e9, 0);
+  EXPECT_FALSE(r.gone);
+  EXPECT_EQ(r.problem, "");
+  return r.reading.value_or(StatsReading{});
+}
+
+TEST(CgroupReader, RecordedV1AgreesWithTheEngineAnswerTakenBetweenItsReadings) {
+  const std::string path = std::string("docker/") + kId;
+  test::CgroupTree before_tree, after_tree;
+  before_tree.PlaceV1(kRecorded, "before", path);
+  after_tree.PlaceV1(kRecorded, "after", path);
+  StatsReading before = ReadAt(before_tree, {1, false}, path);
+  StatsReading after = ReadAt(after_tree, {1, false}, path);
+  StatsParseResult engine =
+      ParseStats(FixtureText(std::string("cgroupfs/") + kRecorded + "/engine-stats.json"));
+  ASSERT_TRUE(engine.reading) << engine.error;
+  const StatsReading& e = *engine.reading;
+
+  EXPECT_EQ(CompareWithEngine(before, e, after), "");
+  // What does not move on an idle sandbox is equal, byte for byte.
+  EXPECT_EQ(before.memory_usage, e.memory_usage);
+  EXPECT_EQ(before.memory_limit, e.memory_limit);
+  EXPECT_EQ(before.memory_total_inactive_file, e.memory_total_inactive_file);
+  EXPECT_EQ(MemoryUsedBytes(before), MemoryUsedBytes(e));
+  EXPECT_EQ(before.pids, e.pids);
+  EXPECT_EQ(before.cpu_user_ns, e.cpu_user_ns);
+  EXPECT_EQ(before.cpu_kernel_ns, e.cpu_kernel_ns);
+  EXPECT_EQ(before.cpu_periods, e.cpu_periods);
+  EXPECT_EQ(before.cpu.online_cpus, e.cpu.online_cpus);
+  EXPECT_EQ(before.block_read_bytes, e.block_read_bytes);
+  EXPECT_EQ(before.block_write_bytes, e.block_write_bytes);
+  // Counters: the engine read them between our two readings.
+  ASSERT_TRUE(before.cpu.total_ns && e.cpu.total_ns && after.cpu.total_ns);
+  EXPECT_LE(*before.cpu.total_ns, *e.cpu.total_ns);
+  EXPECT_LE(*e.cpu.total_ns, *after.cpu.total_ns);
+  ASSERT_TRUE(before.cpu.system_ns && e.cpu.system_ns && after.cpu.system_ns);
+  EXPECT_LE(*before.cpu.system_ns, *e.cpu.system_ns);
+  EXPECT_LE(*e.cpu.system_ns, *after.cpu.system_ns);
+}
+
+TEST(CgroupReader, V1WithTheSystemdDriverAndACgroupParent) {
+  test::CgroupTree tree;
+  const std::string path = ContainerCgroupPath({1, true}, kId, "evonic-sandboxes.slice");
+  tree.PlaceV1(kRecorded, "before", path);
+  StatsReading r = ReadAt(tree, {1, true}, path);
+  EXPECT_EQ(r.memory_limit, 536870912u);
+  EXPECT_TRUE(r.cpu.total_ns);
+}
+
+// A v2 tree as the kernel documents it (and the cgroup v2 guest shows).
+void WriteV2(const test::CgroupTree& tree, const std::string& dir) {
+  tree.Cgroup("cgroup.controllers", "cpuset cpu io memory pids\n");
+  tree.Cgroup(dir + "/cpu.stat",
+              "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\nnr_periods 40\n"
+              "nr_throttled 3\nthrottled_usec 120000\n");
+  tree.Cgroup(dir + "/memory.current", "10485760\n");
+  tree.Cgroup(dir + "/memory.max", "max\n");
+  tree.Cgroup(dir + "/memory.stat", "anon 4096\nfile 8192\ninactive_file 2097152\n");
+  tree.Cgroup(dir + "/io.stat",
+              "254:0 rbytes=1052672 wbytes=8192 rios=40 wios=2 dbytes=0 dios=0\n");
+  tree.Cgroup(dir + "/pids.current", "3\n");
+  tree.Proc("stat", "cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 1 1 1 1 1 1 1\ncpu1 1 1 1 1 1 1 1\n");
+  tree.Proc("meminfo", "MemTotal:        2048000 kB\n");
+}
+
+TEST(CgroupReader, V2UnifiedHierarchyWithTheEnginesUnits) {
+  test::CgroupTree tree;
+  WriteV2(tree, std::string("docker/") + kId);
+  StatsReading r = ReadAt(tree, {2, false}, std::string("docker/") + kId);
+  EXPECT_EQ(r.cpu.total_ns, 2500000000u);
+  EXPECT_EQ(r.cpu_user_ns, 2000000000u);
+  EXPECT_EQ(r.cpu_kernel_ns, 500000000u);
+  EXPECT_EQ(r.cpu_periods, 40u);
+  EXPECT_EQ(r.cpu_throttled_periods, 3u);
+  EXPECT_EQ(r.cpu_throttled_ns, 120000000u);
+  EXPECT_EQ(r.memory_usage, 10485760u);
+  EXPECT_EQ(r.memory_limit, 2048000ull * 1024);  // "max": the host's memory, as the engine says
+  EXPECT_EQ(MemoryUsedBytes(r), 10485760.0 - 2097152.0);
+  EXPECT_EQ(r.block_read_bytes, 1052672u);
+  EXPECT_EQ(r.block_write_bytes, 8192u);
+  EXPECT_EQ(r.pids, 3u);
+  EXPECT_EQ(r.cpu.online_cpus, 2u);
+  EXPECT_EQ(r.cpu.system_ns, 1000ull * 10000000u);
+}
+
+TEST(CgroupReader, MissingControllerAndOddContentGiveAbsentValuesAndSaySo) {
+  test::CgroupTree tree;
+  const std::string dir = std::string("docker/") + kId;
+  WriteV2(tree, dir);
+  tree.Remove(dir + "/pids.current");
+  tree.Cgroup(dir + "/memory.current", "lots\n");
+  CgroupReader reader(tree.paths(), {2, false});
+  std::string why;
+  auto host = reader.ReadHost(&why);
+  ASSERT_TRUE(host) << why;
+  CgroupRead r = reader.Read(dir, *host, 1.8e9, 0);
+  ASSERT_TRUE(r.reading);
+  EXPECT_FALSE(r.reading->pids);
+  EXPECT_FALSE(r.reading->memory_usage);
+  EXPECT_EQ(r.reading->cpu.total_ns, 2500000000u);  // the rest is still read
+  EXPECT_NE(r.problem.find("pids.current"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("memory.current"), std::string::npos) << r.problem;
+}
+
+TEST(CgroupReader, AVanishedCgroupIsGone) {
+  test::CgroupTree tree;
+  const std::string dir = std::string("docker/") + kId;
+  WriteV2(tree, dir);
+  CgroupReader reader(tree.paths(), {2, false});
+  std::string why;
+  auto host = reader.ReadHost(&why);
+  ASSERT_TRUE(host);
+  tree.Remove(dir);
+  EXPECT_TRUE(reader.Read(dir, *host, 1.8e9, 0).gone);
+  EXPECT_TRUE(reader.Read("", *host, 1.8e9, 0).gone);
+}
+
+TEST(CgroupReader, NetworkFromTheInitProcessNetDev) {
+  test::CgroupTree tree;
+  const std::string dir = std::string("docker/") + kId;
+  WriteV2(tree, dir);
+  tree.Proc("4242/net/dev",
+            "h1\nh2\n    lo: 5 5 0 0 0 0 0 0 5 5 0 0 0 0 0 0\n"
+            "  eth0: 100 2 0 0 0 0 0 0 200 3 0 0 0 0 0 0\n");
+  CgroupReader reader(tree.paths(), {2, false});
+  std::string why;
+  auto host = reader.ReadHost(&why);
+  ASSERT_TRUE(host);
+  CgroupRead r = reader.Read(dir, *host, 1.8e9, 4242);
+  ASSERT_TRUE(r.reading && r.reading->network);
+  EXPECT_EQ(r.reading->network->receive_bytes, 100);
+  EXPECT_EQ(r.reading->network->transmit_bytes, 200);
+  // A pid whose net/dev cannot be read (another PID namespace): no network values, said.
+  CgroupRead missing = reader.Read(dir, *host, 1.8e9, 4243);
+  ASSERT_TRUE(missing.reading);
+  EXPECT_FALSE(missing.reading->network);
+  EXPECT_NE(missing.problem.find("/proc/4243/net/dev"), std::string::npos);
+}
+
+TEST(CgroupReader, HierarchyAndHostChecks) {
+  test::CgroupTree tree;
+  std::string why;
+  EXPECT_FALSE(CgroupReader(tree.paths(), {2, false}).HierarchyPresent(&why));
+  EXPECT_NE(why.find("cgroup.controllers"), std::string::npos);
+  EXPECT_FALSE(CgroupReader(tree.paths(), {1, false}).HierarchyPresent(&why));
+  EXPECT_FALSE(CgroupReader(tree.paths(), {1, false}).ReadHost(&why));
+  EXPECT_NE(why.find("/stat"), std::string::npos);
+  tree.MakeDir("cpuacct");
+  tree.MakeDir("memory");
+  EXPECT_TRUE(CgroupReader(tree.paths(), {1, false}).HierarchyPresent(&why));
+}
+
+TEST(StatsCheck, DisagreementsBeyondTheMargins) {
+  StatsReading a, e, b;
+  a.cpu.total_ns = 1000000000;
+  e.cpu.total_ns = 1200000000;
+  b.cpu.total_ns = 1300000000;
+  a.memory_usage = b.memory_usage = 100 << 20;
+  e.memory_usage = (100 << 20) + (1 << 20);  // 1 MiB more: inside 1 % + 1 MiB
+  a.memory_limit = e.memory_limit = b.memory_limit = 512u << 20;
+  a.pids = 3;
+  b.pids = 5;
+  e.pids = 7;  // 2 beyond: inside
+  EXPECT_EQ(CompareWithEngine(a, e, b), "");
+  e.memory_usage = 110u << 20;
+  EXPECT_NE(CompareWithEngine(a, e, b).find("memory usage"), std::string::npos);
+  e.memory_usage = a.memory_usage;
+  e.cpu.total_ns = 1400000000;  // 100 ms of CPU after the second reading
+  EXPECT_NE(CompareWithEngine(a, e, b).find("cpu usage"), std::string::npos);
+  e.cpu.total_ns = 1200000000;
+  e.memory_limit = 256u << 20;
+  EXPECT_NE(CompareWithEngine(a, e, b).find("memory limit"), std::string::npos);
+  e.memory_limit = a.memory_limit;
+  e.pids = 8;
+  EXPECT_NE(CompareWithEngine(a, e, b).find("pids"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace evonic::collectors::cgroupfs

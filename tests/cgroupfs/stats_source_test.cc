@@ -1,0 +1,213 @@
+// Choosing the stats source (auto, cgroupfs, engine) and the collection cycle reading cgroupfs:
+// an in-memory engine serving recorded answers, and a cgroupfs tree in a temporary folder.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "collectors/pipeline/sandbox_collector.h"
+#include "collectors/pipeline/stats_source_choice.h"
+#include "model/clock.h"
+#include "tests/cgroupfs/cgroup_tree.h"
+#include "tests/support/in_memory_engine.h"
+
+namespace evonic::collectors {
+namespace {
+
+constexpr char kEngine[] = "engine-docker20.10/";
+const char* const kNames[] = {"evonic-labelled", "hand-made-box", "evonic-admin-6f07b262",
+                              "evonic-data-analyst-e0d4d663"};
+const char* const kIds[] = {"2c7c125b0113a87e0bfdb0b85d5987e522df9d7ab3bb6bdf7d62ae418592eac4",
+                            "738a1598226385dfe2089031bcbf0b7d132592ad6b6de6565011f739c0d9a6af",
+                            "890cbff6a020a6a20b5351c152fea3e2f28f025dea337b7fd86d9f0861c896ec",
+                            "58a261e59700f53aba5560db9ba4700c5aa273a7d53a88fbe554328f67a4bb92"};
+constexpr char kInfoV1[] = R"({"CgroupDriver":"cgroupfs","CgroupVersion":"1"})";
+
+std::string Fixture(const std::string& relative) {
+  std::ifstream in(std::string(EVONIC_FIXTURES_DIR) + "/" + relative);
+  EXPECT_TRUE(in.good()) << relative;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+IdentityResolver Rules() {
+  std::string error;
+  auto r = IdentityResolver::Create(
+      {"evonic.agent_id", "evonic.session_id", {std::string(kDefaultNameRule)}}, &error);
+  EXPECT_TRUE(r) << error;
+  return *r;
+}
+
+class StatsSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_.SetVersion(Fixture(std::string(kEngine) + "version.json"));
+    engine_.SetList(Fixture(std::string(kEngine) + "containers.json"));
+    for (int i = 0; i < 4; ++i) {
+      engine_.SetInspect(kIds[i], Fixture(std::string(kEngine) + "inspect/" + kNames[i] + ".json"));
+      engine_.SetStats(kIds[i],
+                       Fixture(std::string(kEngine) + "stats-oneshot/" + kNames[i] + ".1.json"));
+      // Each sandbox's cgroup holds the recorded v1 reading.
+      tree_.PlaceV1("v1-docker20.10", "before", std::string("docker/") + kIds[i]);
+    }
+  }
+  std::size_t Count(const std::string& request) const {
+    std::size_t n = 0;
+    for (const std::string& r : engine_.Requests()) n += r.rfind(request, 0) == 0;
+    return n;
+  }
+  const model::Sandbox* Find(const CycleResult& r, const std::string& name) const {
+    for (const model::Sandbox& s : r.sandboxes) {
+      if (s.container_name == name) return &s;
+    }
+    return nullptr;
+  }
+
+  test::InMemoryEngine engine_;
+  test::CgroupTree tree_;
+  model::ManualClock clock_{1.8e9};
+  std::FILE* devnull_ = std::fopen("/dev/null", "w");
+  logging::Logger log_{logging::Level::kError, logging::Format::kLogfmt, devnull_};
+  SandboxBuilder builder_{Rules(), nullptr};
+  void TearDown() override { std::fclose(devnull_); }
+};
+
+TEST_F(StatsSourceTest, AutoReadsCgroupfsAndNeverAsksTheEngineForStats) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.stats_source, "cgroupfs");
+  EXPECT_EQ(r.errors, 0u);
+  ASSERT_EQ(r.sandboxes.size(), 4u);
+  for (const model::Sandbox& s : r.sandboxes) {
+    ASSERT_TRUE(s.usage) << s.container_name;
+    EXPECT_EQ(s.usage->memory_limit_bytes, 536870912.0);  // the recorded cgroup's, not the answers'
+    EXPECT_EQ(s.usage->pids, 1.0);
+    EXPECT_TRUE(s.usage->network);  // --network none: zeros, as with the engine
+  }
+  EXPECT_EQ(Count("stats"), 0u);
+  EXPECT_EQ(Count("info"), 1u);
+  collector.Collect();
+  EXPECT_EQ(Count("info"), 1u);  // decided once
+}
+
+TEST_F(StatsSourceTest, AutoUsesTheEngineWhenItCannotTellOrTheFilesAreNotThere) {
+  // No /info (the in-memory engine answers 404).
+  StatsSourceChoice no_info(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector a(engine_, builder_, no_info, {}, log_);
+  EXPECT_EQ(a.Collect().stats_source, "engine");
+  EXPECT_EQ(Count("stats"), 4u);
+  // /info says v2, but there is no v2 hierarchy at the path.
+  engine_.SetInfo(R"({"CgroupDriver":"cgroupfs","CgroupVersion":"2"})");
+  StatsSourceChoice no_tree(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector b(engine_, builder_, no_tree, {}, log_);
+  CycleResult r = b.Collect();
+  EXPECT_EQ(r.stats_source, "engine");
+  EXPECT_EQ(r.errors, 0u);
+  for (const model::Sandbox& s : r.sandboxes) EXPECT_TRUE(s.usage);
+}
+
+TEST_F(StatsSourceTest, ExplicitCgroupfsThatCannotReadGivesNoValuesAndErrors) {
+  engine_.SetInfo(R"({"CgroupDriver":"cgroupfs","CgroupVersion":"2"})");
+  StatsSourceChoice choice(StatsSourceMode::kCgroupfs, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.sandboxes.size(), 4u);
+  EXPECT_EQ(r.errors, 4u);
+  for (const model::Sandbox& s : r.sandboxes) EXPECT_FALSE(s.usage);
+  EXPECT_EQ(Count("stats"), 0u);
+  choice.FallBack("no effect outside auto");
+  collector.Collect();
+  EXPECT_EQ(Count("stats"), 0u);
+}
+
+TEST_F(StatsSourceTest, EngineModeNeverAsksForInfo) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kEngine, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  EXPECT_EQ(collector.Collect().stats_source, "engine");
+  EXPECT_EQ(Count("info"), 0u);
+  EXPECT_EQ(Count("stats"), 4u);
+}
+
+TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
+  for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
+    tree_.Remove(std::string(c) + "/docker/" + kIds[1]);
+  }
+  CycleResult r = collector.Collect();  // the engine still has it (inspect 200): not a removal
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_EQ(r.stats_source, "engine");
+  CycleResult next = collector.Collect();
+  EXPECT_EQ(next.errors, 0u);
+  EXPECT_EQ(Count("stats"), 4u);
+  ASSERT_TRUE(Find(next, "hand-made-box") && Find(next, "hand-made-box")->usage);
+}
+
+TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
+  tree_.Remove(std::string("memory/docker/") + kIds[1]);
+  engine_.SetInspect(kIds[1], R"({"message":"No such container"})", 404);
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.sandboxes.size(), 3u);
+  EXPECT_EQ(r.stats_source, "cgroupfs");
+}
+
+TEST_F(StatsSourceTest, ADisagreementWithTheEngineMakesAutoFallBack) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  StatsVerifier verifier(engine_, log_);
+  verifier.Start();
+  SandboxCollector collector(engine_, builder_, choice, {}, log_, &verifier);
+  // The recorded engine answers are of other containers at other times: memory differs.
+  ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (verifier.disagreed() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(verifier.disagreed(), 1u);
+  EXPECT_EQ(Count("stats"), 1u);  // the one check
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.stats_source, "engine");
+  EXPECT_EQ(r.checks_disagreed, 1u);
+  EXPECT_EQ(Count("stats"), 5u);  // this cycle read the engine
+  verifier.Stop();
+}
+
+TEST_F(StatsSourceTest, AnAgreeingCheckKeepsCgroupfs) {
+  engine_.SetInfo(kInfoV1);
+  // The engine answers what it answered between the recorded readings of this idle cgroup
+  // (its counters did not move, so the tree's one reading brackets the answer).
+  for (const char* id : kIds) {
+    engine_.SetStats(id, Fixture("cgroupfs/v1-docker20.10/engine-stats.json"));
+  }
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  StatsVerifier verifier(engine_, log_);
+  verifier.Start();
+  SandboxCollector collector(engine_, builder_, choice, {}, log_, &verifier);
+  ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (verifier.agreed() + verifier.disagreed() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(verifier.agreed(), 1u);
+  EXPECT_EQ(verifier.disagreed(), 0u);
+  EXPECT_EQ(collector.Collect().stats_source, "cgroupfs");
+  verifier.Stop();
+}
+
+}  // namespace
+}  // namespace evonic::collectors
