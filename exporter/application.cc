@@ -10,6 +10,7 @@
 #include "exporter/process_stats.h"
 #include "exporter/rest_routes.h"
 #include "exporter/routes.h"
+#include "exporter/ui/ui_site.h"
 #include "exporter/web/web_config.h"
 
 namespace evonic::exporter {
@@ -114,6 +115,9 @@ std::unique_ptr<Application> Application::Start(const Config& cfg, const BuildIn
   AddExporterRoutes(*app->latest_, cfg.telemetry_path, build, routes);
   AddRestRoutes(*app->latest_, app->clock_, app->history_source_ ? &*app->history_source_ : nullptr,
                 routes);
+  UiSite::Options ui;
+  ui.frame_ancestors = cfg.ui_frame_ancestors;
+  AddUiRoutes(std::make_shared<const UiSite>(UiAssetFiles(), ui), routes);
   app->server_ = HttpServer::Start(http, std::move(routes), log, &error);
   if (!app->server_) {
     log.Error("cannot start the HTTP server", {{"err", error}});

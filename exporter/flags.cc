@@ -206,6 +206,18 @@ std::vector<Flag> Flags() {
        "tls_server_config, http_server_config.headers; re-read on\n"
        "SIGHUP. The REST endpoints always require credentials.",
        Text(&Config::web_config_file)},
+      {"web.ui.frame-ancestors", Quoted(d.ui_frame_ancestors),
+       "who may embed the live page /ui/ in a frame: the CSP\n"
+       "frame-ancestors sources, e.g. 'self' https://evonic.example.com",
+       [](Parsing& p, const std::string& v) {
+         // One header value: printable ASCII without the ';' and ',' that would start another
+         // directive or policy.
+         bool ok = !v.empty();
+         for (unsigned char ch : v) ok = ok && ch >= 0x20 && ch < 0x7f && ch != ';' && ch != ',';
+         if (!ok) return std::string("expected CSP sources ('none', 'self', https://host ...)");
+         p.c.ui_frame_ancestors = v;
+         return std::string();
+       }},
       {"evonic.root", "DIR",
        "Evonic's folder: agents and sessions from its databases\n"
        "(shared/db/evonic.db, agents/<id>/chat.db), and its .env",

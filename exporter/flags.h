@@ -30,7 +30,9 @@ struct Config {
   std::string procfs = "/proc";
   std::string cgroupfs = "/sys/fs/cgroup";
   std::string web_config_file;  // exporter-toolkit web config (auth, TLS); empty: none
-  std::string history_path;     // the history file (SQLite); empty: no history
+  // CSP frame-ancestors of the live page (/ui/): who may frame it; 'none' by default.
+  std::string ui_frame_ancestors = "'none'";
+  std::string history_path;  // the history file (SQLite); empty: no history
   std::chrono::milliseconds history_interval{60000};
   std::chrono::milliseconds history_retention{7LL * 24 * 3600 * 1000};
   std::string evonic_root;  // Evonic's installation folder (its databases); empty: none

@@ -18,7 +18,8 @@ void AddExporterRoutes(const model::Latest<Exposition>& latest, const std::strin
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Evonic Sandbox "
       "Exporter</title></head>\n<body><h1>Evonic Sandbox Exporter</h1>\n<p>Version " +
       build.version + " (" + build.revision + ")</p>\n<ul><li><a href=\"." + telemetry_path +
-      "\">Metrics</a></li>\n<li><a href=\"./healthz\">Health</a></li></ul>\n</body></html>\n";
+      "\">Metrics</a></li>\n<li><a href=\"./ui/\">Live page</a> (credentials)</li>\n<li><a "
+      "href=\"./healthz\">Health</a></li></ul>\n</body></html>\n";
   routes["/"] = {Access::kPublic, [landing](const HttpRequest&) {
                    HttpResponse r = HttpResponse::Text(200, landing);
                    r.content_type = "text/html; charset=utf-8";

@@ -180,6 +180,7 @@ pids+=($!)
 if [ -n "$ready_file" ]; then
   cat >"$ready_file.part" <<EOF2
 EXPORTER_URL=http://127.0.0.1:$exporter_port
+UI_URL=http://127.0.0.1:$exporter_port/ui/
 EXPORTER_USER=demo
 EXPORTER_PASSWORD=$demo_password
 PROMETHEUS_URL=http://127.0.0.1:$prom_port
@@ -200,6 +201,7 @@ cat <<EOF2
   Evonic sandbox exporter demo - all on 127.0.0.1, stop with Ctrl-C
 
   exporter      http://127.0.0.1:$exporter_port/metrics   (user demo, password $demo_password)
+  live page     http://127.0.0.1:$exporter_port/ui/       (same user; refreshed every 5 s)
   REST          curl -u demo:$demo_password http://127.0.0.1:$exporter_port/api/sandbox/stats
   history       curl -u demo:$demo_password "http://127.0.0.1:$exporter_port/api/sandbox/stats/history?since=\$(date -d '-1 hour' +%s)"
                 (a point per sandbox every 10 s; the file: $dir/history.db)

@@ -14,6 +14,8 @@ if [ "$mode" = test ]; then
   # Issue G: the fuzz targets (tests/fuzz) are built with clang; libFuzzer is libclang_rt.fuzzer
   # in libclang-rt-14-dev (bookworm's clang is 14).
   pkgs+=(clang libclang-rt-14-dev)
+  # Issue H: the live page (/ui/) is tested in a real browser, headless, through chromedriver.
+  pkgs+=(chromium chromium-driver)
 fi
 if [ "$mode" = demo ]; then  # scripts/demo.sh: a private engine, Prometheus and Alertmanager
   pkgs+=(docker.io busybox-static prometheus prometheus-alertmanager python3)

@@ -119,6 +119,8 @@ ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic,
   if (u != nullptr && u->cpu_utilization_ratio)
     cpu = RoundTwoDecimals(*u->cpu_utilization_ratio * 100);
   c["cpu_percent"] = Number(cpu);
+  // The live page draws CPU against the limit; cpu_percent's 100 is one core.
+  c["cpu_limit_cores"] = Number(s.limits.cpu_cores);
 
   std::optional<double> used = u ? u->memory_used_bytes : std::nullopt;
   std::optional<double> limit = ShownMemoryLimit(s);
@@ -328,6 +330,7 @@ ordered_json PointJson(const model::HistoryPoint& p) {
   const PointAsLive live = AsLive(p);
   ordered_json c = Container(live.sandbox, nullptr, &live.events);
   c.erase("external_user_id");  // personal data is not kept in the history
+  c.erase("cpu_limit_cores");   // nor the CPU limit: null would say "unlimited"
   ordered_json out;
   out["time"] = Rfc3339(p.time_seconds);
   out["timestamp"] = Num(std::round(p.time_seconds * 1000) / 1000);

@@ -376,7 +376,10 @@ void HttpServer::Serve(mg_connection* conn) {
   std::string_view body = resp.Body();
   mg_response_header_start(conn, resp.status);
   mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
-  mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+  // A 304's Content-Length would have to be the 200's (RFC 9110 8.6): it has none.
+  if (resp.status != 304) {
+    mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+  }
   mg_response_header_add(conn, "Date", HttpDate().c_str(), -1);
   bool nosniff_configured = false;
   for (const auto& [name, value] : web->headers) {

@@ -159,6 +159,18 @@ TEST(ParseFlags, MaxConnections) {
   }
 }
 
+TEST(ParseFlags, UiFrameAncestors) {
+  EXPECT_EQ(MustParse({}).ui_frame_ancestors, "'none'");
+  EXPECT_EQ(
+      MustParse({"--web.ui.frame-ancestors='self' https://evonic.example.com"}).ui_frame_ancestors,
+      "'self' https://evonic.example.com");
+  // One CSP value: nothing that starts another directive, policy or header line.
+  for (const char* bad : {"", "'self'; script-src *", "a, b", "x\r\nSet-Cookie: y", "\x7f"}) {
+    SCOPED_TRACE(bad);
+    MustFail({std::string("--web.ui.frame-ancestors=") + bad});
+  }
+}
+
 TEST(ParseFlags, MaxContainersUpperBoundIsEvonics) {
   // Evonic allows SANDBOX_MAX_CONTAINERS 1..100 (facts file); a larger pool cannot exist.
   ParsedFlags p = ParseFlags({"--sandbox.max-containers=101"}, "");

@@ -85,6 +85,7 @@ TEST(RestApi, AgentAnswerHasTheContract) {
   EXPECT_EQ(c["container_id"], std::string(12, 'a'));
   EXPECT_EQ(c["container_name"], "evonic-admin-6f07b262");
   EXPECT_DOUBLE_EQ(c["cpu_percent"].get<double>(), 15.31);
+  EXPECT_EQ(c["cpu_limit_cores"], 1);  // the live page's CPU bar is against it
   EXPECT_EQ(c["memory"]["used"], "142MiB");
   EXPECT_EQ(c["memory"]["limit"], "512MiB");
   // 142 / 512 = 27.734375 %
@@ -107,6 +108,7 @@ TEST(RestApi, AgentAnswerHasTheContract) {
   EXPECT_TRUE(bad["memory"]["used_bytes"].is_null());
   EXPECT_EQ(bad["memory"]["limit"], "512MiB");
   EXPECT_EQ(bad["pids"], "--");
+  EXPECT_EQ(bad["cpu_limit_cores"], 1);  // a limit is known without stats
 }
 
 TEST(RestApi, ContainersCarryTheirSessionsToolRunsAndOomKills) {
