@@ -68,6 +68,42 @@ TEST(CgroupReader, RecordedV1AgreesWithTheEngineAnswerTakenBetweenItsReadings) {
   EXPECT_LE(*e.cpu.system_ns, *after.cpu.system_ns);
 }
 
+TEST(CgroupReader, RecordedV2AgreesWithTheEngineAnswerTakenBetweenItsReadings) {
+  // Recorded in the emulated guest's Docker 20.10 on cgroup v2 (tests/e2e/test_stats_sources.py
+  // --cgroup-v2 --record-fixtures), where block I/O is accounted.
+  const std::string recorded = "v2-docker20.10";
+  const std::string id = "b38f995341fc3dab245b2fee04d49816988c7ae789b079d6034e106722423b67";
+  const std::string path = ContainerCgroupPath({2, false}, id, "");
+  test::CgroupTree before_tree, after_tree;
+  before_tree.PlaceV2(recorded, "before", path);
+  after_tree.PlaceV2(recorded, "after", path);
+  StatsReading before = ReadAt(before_tree, {2, false}, path);
+  StatsReading after = ReadAt(after_tree, {2, false}, path);
+  StatsParseResult engine = ParseStats(FixtureText("cgroupfs/" + recorded + "/engine-stats.json"));
+  ASSERT_TRUE(engine.reading) << engine.error;
+  const StatsReading& e = *engine.reading;
+  EXPECT_EQ(CompareWithEngine(before, e, after), "");
+  EXPECT_EQ(before.memory_usage, e.memory_usage);
+  EXPECT_EQ(before.memory_limit, e.memory_limit);
+  EXPECT_EQ(before.memory_inactive_file, e.memory_inactive_file);
+  EXPECT_EQ(MemoryUsedBytes(before), MemoryUsedBytes(e));
+  EXPECT_EQ(before.pids, e.pids);
+  EXPECT_EQ(before.cpu.total_ns, e.cpu.total_ns);
+  EXPECT_EQ(before.cpu_user_ns, e.cpu_user_ns);
+  EXPECT_EQ(before.cpu_kernel_ns, e.cpu_kernel_ns);
+  EXPECT_EQ(before.cpu_periods, e.cpu_periods);
+  EXPECT_EQ(before.cpu_throttled_periods, e.cpu_throttled_periods);
+  EXPECT_EQ(before.cpu_throttled_ns, e.cpu_throttled_ns);
+  EXPECT_EQ(before.cpu.online_cpus, e.cpu.online_cpus);
+  EXPECT_EQ(before.block_read_bytes, e.block_read_bytes);
+  EXPECT_EQ(before.block_write_bytes, e.block_write_bytes);
+  ASSERT_TRUE(before.block_read_bytes);
+  EXPECT_GT(*before.block_read_bytes, 0u);
+  ASSERT_TRUE(before.cpu.system_ns && e.cpu.system_ns && after.cpu.system_ns);
+  EXPECT_LE(*before.cpu.system_ns, *e.cpu.system_ns);
+  EXPECT_LE(*e.cpu.system_ns, *after.cpu.system_ns);
+}
+
 TEST(CgroupReader, V1WithTheSystemdDriverAndACgroupParent) {
   test::CgroupTree tree;
   const std::string path = ContainerCgroupPath({1, true}, kId, "evonic-sandboxes.slice");

@@ -57,13 +57,33 @@ class CgroupTree {
             std::filesystem::copy_options::overwrite_existing);
       }
     }
+    CopyProc(from);
+  }
+
+  /// A recorded cgroup v2 reading (one directory of files, plus proc-stat and proc-meminfo)
+  /// placed at `path` of a unified hierarchy.
+  void PlaceV2(const std::string& recorded, const std::string& moment,
+               const std::string& path) const {
+    const std::filesystem::path from =
+        std::string(EVONIC_FIXTURES_DIR) + "/cgroupfs/" + recorded + "/" + moment;
+    Cgroup("cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma\n");
+    MakeDir(path);
+    for (const auto& f : std::filesystem::directory_iterator(from)) {
+      const std::string name = f.path().filename().string();
+      if (name.rfind("proc-", 0) == 0) continue;
+      std::filesystem::copy_file(f.path(), root_ + "/cgroup/" + path + "/" + name,
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+    CopyProc(from);
+  }
+
+ private:
+  void CopyProc(const std::filesystem::path& from) const {
     std::filesystem::copy_file(from / "proc-stat", root_ + "/proc/stat",
                                std::filesystem::copy_options::overwrite_existing);
     std::filesystem::copy_file(from / "proc-meminfo", root_ + "/proc/meminfo",
                                std::filesystem::copy_options::overwrite_existing);
   }
-
- private:
   static void Write(const std::string& path, const std::string& text) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

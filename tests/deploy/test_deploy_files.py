@@ -227,6 +227,11 @@ class ComposeTest(unittest.TestCase):
                     self.assertEqual(name, "socket-proxy", "only the proxy sees the socket")
                     self.assertTrue(v.endswith(":ro"), v)
                     continue
+                if source in ("/sys/fs/cgroup", "/proc"):
+                    # The host's trees for the cgroupfs stats source: the exporter's, read-only.
+                    self.assertEqual(name, "exporter", v)
+                    self.assertTrue(v.endswith(":ro"), v)
+                    continue
                 self.assertTrue(os.path.realpath(source).startswith(repo + os.sep), v)
                 self.assertTrue(os.path.exists(source), f"{name}: {source} is not in the repo")
         build = self.config["services"]["exporter"]["build"]
@@ -246,14 +251,23 @@ class ComposeTest(unittest.TestCase):
         for d in dashboards().values():
             self.assertEqual(d["templating"]["list"][0]["current"]["value"], ds["uid"])
 
-    def test_socket_proxy_allows_only_get_on_containers_events_version_ping(self):
+    def test_socket_proxy_allows_only_get_on_containers_events_info_version_ping(self):
         env = {k: str(v) for k, v in self.config["services"]["socket-proxy"]["environment"].items()}
         allowed = {k for k, v in env.items() if v == "1"}
-        self.assertEqual(allowed, {"CONTAINERS", "EVENTS", "VERSION", "PING"})
+        self.assertEqual(allowed, {"CONTAINERS", "EVENTS", "INFO", "VERSION", "PING"})
         self.assertEqual(env.get("POST"), "0")
         self.assertIn("--docker.host=tcp://socket-proxy:2375",
                       self.config["services"]["exporter"]["command"])
         self.assertTrue(self.config["networks"]["engine"].get("internal"))
+
+    def test_exporter_reads_the_host_trees_it_mounts(self):
+        svc = self.config["services"]["exporter"]
+        mounts = {v.split(":")[1]: v for v in svc["volumes"] if isinstance(v, str)}
+        self.assertIn("--path.cgroupfs=/host/sys/fs/cgroup", svc["command"])
+        self.assertIn("--path.procfs=/host/proc", svc["command"])
+        self.assertIn("/host/sys/fs/cgroup", mounts)
+        self.assertIn("/host/proc", mounts)
+        self.assertNotIn("privileged", svc)
 
     def test_dockerfile_inputs_are_in_the_build_context(self):
         with open(src("deploy", "Dockerfile")) as f:
