@@ -16,9 +16,28 @@ namespace {
 // The largest file read here is memory.stat (about 1 KiB) or a busy host's /proc/stat.
 constexpr std::size_t kMaxFile = 256 * 1024;
 
-// The whole of a small file; nullopt when it cannot be opened or read (errno says why).
-std::optional<std::string> Slurp(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// A directory held open, so that its files are opened relative to it: one path walk per
+// directory instead of one per file (the walks were a tenth of a cycle's CPU at 200 sandboxes).
+class Dir {
+ public:
+  explicit Dir(const std::string& path)
+      : fd_(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
+  ~Dir() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The whole of a small file (relative to `dir`, or absolute with AT_FDCWD); nullopt when it
+// cannot be opened or read.
+std::optional<std::string> SlurpAt(int dir, const char* name) {
+  int fd = dir >= 0 || dir == AT_FDCWD ? openat(dir, name, O_RDONLY | O_CLOEXEC) : -1;
   if (fd < 0) return std::nullopt;
   std::string out;
   char buf[4096];
@@ -36,6 +55,13 @@ std::optional<std::string> Slurp(const std::string& path) {
   return out;
 }
 
+std::optional<std::string> Slurp(const std::string& path) {
+  return SlurpAt(AT_FDCWD, path.c_str());
+}
+std::optional<std::string> Slurp(const Dir& dir, const char* name) {
+  return SlurpAt(dir.fd(), name);
+}
+
 bool IsDirectory(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -48,9 +74,9 @@ void Note(std::string& problem, const std::string& file) {
 
 // Reads `dir/file` and applies `parse`; notes the file when either fails.
 template <typename Parse>
-auto ReadValue(const std::string& dir, const char* file, std::string& problem, Parse parse)
+auto ReadValue(const Dir& dir, const char* file, std::string& problem, Parse parse)
     -> decltype(parse(std::string_view())) {
-  auto text = Slurp(dir + "/" + file);
+  auto text = Slurp(dir, file);
   if (!text) {
     Note(problem, file);
     return std::nullopt;
@@ -100,11 +126,11 @@ std::optional<HostSample> CgroupReader::ReadHost(std::string* why) const {
 }
 
 void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string& problem) const {
-  const std::string cpuacct = paths_.cgroupfs + "/cpuacct/" + path;
-  const std::string cpu = paths_.cgroupfs + "/cpu/" + path;
-  const std::string memory = paths_.cgroupfs + "/memory/" + path;
+  const Dir cpuacct(paths_.cgroupfs + "/cpuacct/" + path);
+  const Dir cpu(paths_.cgroupfs + "/cpu/" + path);
+  const Dir memory(paths_.cgroupfs + "/memory/" + path);
   r.cpu.total_ns = ReadValue(cpuacct, "cpuacct.usage", problem, ParseSingleValue);
-  if (auto stat = Slurp(cpuacct + "/cpuacct.stat")) {
+  if (auto stat = Slurp(cpuacct, "cpuacct.stat")) {
     // USER_HZ ticks, turned into nanoseconds as runc does for the engine.
     const std::uint64_t ns_per_tick = clock_ticks_ > 0 ? 1000000000 / clock_ticks_ : 0;
     r.cpu_user_ns = Scaled(FlatKeyedValue(*stat, "user"), ns_per_tick);
@@ -112,7 +138,7 @@ void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string&
   } else {
     Note(problem, "cpuacct.stat");
   }
-  if (auto stat = Slurp(cpu + "/cpu.stat")) {
+  if (auto stat = Slurp(cpu, "cpu.stat")) {
     r.cpu_periods = FlatKeyedValue(*stat, "nr_periods");
     r.cpu_throttled_periods = FlatKeyedValue(*stat, "nr_throttled");
     r.cpu_throttled_ns = FlatKeyedValue(*stat, "throttled_time");
@@ -121,16 +147,16 @@ void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string&
   }
   r.memory_usage = ReadValue(memory, "memory.usage_in_bytes", problem, ParseSingleValue);
   r.memory_limit = ReadValue(memory, "memory.limit_in_bytes", problem, ParseSingleValue);
-  if (auto stat = Slurp(memory + "/memory.stat")) {
+  if (auto stat = Slurp(memory, "memory.stat")) {
     r.memory_total_inactive_file = FlatKeyedValue(*stat, "total_inactive_file");
     r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
   } else {
     Note(problem, "memory.stat");
   }
   // The engine takes the CFQ scheduler's file when it has entries, else the throttle one.
-  const std::string blkio = paths_.cgroupfs + "/blkio/" + path;
+  const Dir blkio(paths_.cgroupfs + "/blkio/" + path);
   std::optional<BlockBytes> block;
-  if (auto cfq = Slurp(blkio + "/blkio.io_service_bytes_recursive")) {
+  if (auto cfq = Slurp(blkio, "blkio.io_service_bytes_recursive")) {
     auto parsed = ParseBlkioServiceBytes(*cfq);
     if (parsed && (parsed->read != 0 || parsed->write != 0)) block = parsed;
   }
@@ -142,11 +168,13 @@ void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string&
     r.block_read_bytes = block->read;
     r.block_write_bytes = block->write;
   }
-  r.pids = ReadValue(paths_.cgroupfs + "/pids/" + path, "pids.current", problem, ParseSingleValue);
+  const Dir pids(paths_.cgroupfs + "/pids/" + path);
+  r.pids = ReadValue(pids, "pids.current", problem, ParseSingleValue);
 }
 
-void CgroupReader::ReadV2(const std::string& dir, StatsReading& r, std::string& problem) const {
-  if (auto stat = Slurp(dir + "/cpu.stat")) {
+void CgroupReader::ReadV2(const std::string& path, StatsReading& r, std::string& problem) const {
+  const Dir dir(paths_.cgroupfs + "/" + path);
+  if (auto stat = Slurp(dir, "cpu.stat")) {
     r.cpu.total_ns = Scaled(FlatKeyedValue(*stat, "usage_usec"), 1000);
     r.cpu_user_ns = Scaled(FlatKeyedValue(*stat, "user_usec"), 1000);
     r.cpu_kernel_ns = Scaled(FlatKeyedValue(*stat, "system_usec"), 1000);
@@ -157,13 +185,13 @@ void CgroupReader::ReadV2(const std::string& dir, StatsReading& r, std::string& 
     Note(problem, "cpu.stat");
   }
   r.memory_usage = ReadValue(dir, "memory.current", problem, ParseSingleValue);
-  if (auto max = Slurp(dir + "/memory.max")) {
+  if (auto max = Slurp(dir, "memory.max")) {
     r.memory_limit = ParseSingleValue(*max);  // "max": no limit, the host's memory below
     if (!r.memory_limit) r.memory_limit = UINT64_MAX;
   } else {
     Note(problem, "memory.max");
   }
-  if (auto stat = Slurp(dir + "/memory.stat")) {
+  if (auto stat = Slurp(dir, "memory.stat")) {
     r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
   } else {
     Note(problem, "memory.stat");
@@ -189,7 +217,7 @@ CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, d
   r.cpu.system_ns = host.system_ns;
   r.cpu.online_cpus = host.online_cpus;
   if (layout_.version == 2) {
-    ReadV2(probe, r, out.problem);
+    ReadV2(path, r, out.problem);
   } else {
     ReadV1(path, r, out.problem);
   }

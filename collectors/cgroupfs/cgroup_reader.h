@@ -56,7 +56,7 @@ class CgroupReader {
 
  private:
   void ReadV1(const std::string& path, StatsReading& r, std::string& problem) const;
-  void ReadV2(const std::string& dir, StatsReading& r, std::string& problem) const;
+  void ReadV2(const std::string& path, StatsReading& r, std::string& problem) const;
 
   HostPaths paths_;
   CgroupLayout layout_;

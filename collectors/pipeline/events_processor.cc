@@ -67,6 +67,9 @@ void EventsProcessor::HandleLine(const std::string& line, EventsUpdate& update, 
     return;
   }
   const EngineEvent& e = *parsed.value;
+  if (options_.container_set != nullptr && e.action.rfind("exec_", 0) != 0) {
+    options_.container_set->Changed();  // before the ledger: a duplicate is harmless here
+  }
   EventLedger::Effect effect = ledger_.Apply(e);
   last_time_nano_ = ledger_.last_time_nano();
   if (effect.duplicate) return;
@@ -94,7 +97,11 @@ void EventsProcessor::Publish(EventsUpdate& update) {
   }
   if (!pending_starts_.empty() && early_cycle_) early_cycle_();
   pending_starts_.clear();
-  ledger_.status().queue_drops_total = static_cast<double>(queue_.dropped());
+  const double drops = static_cast<double>(queue_.dropped());
+  if (drops != ledger_.status().queue_drops_total && options_.container_set != nullptr) {
+    options_.container_set->Changed();  // a dropped line may have been a lifecycle event
+  }
+  ledger_.status().queue_drops_total = drops;
   update.view = ledger_.View();
   sink_(update);
   update = EventsUpdate{};
@@ -138,6 +145,7 @@ void EventsProcessor::Process() {
           if (!first_connection) ++ledger_.status().reconnects_total;
           first_connection = false;
           ledger_.status().up = true;
+          if (options_.container_set != nullptr) options_.container_set->SetFollowing(true);
           replay_deadline = Clock::now() + options_.replay_window;
           if (!up_logged) {
             log_.Info(last_break.empty() ? "following the engine's event stream"
@@ -157,6 +165,7 @@ void EventsProcessor::Process() {
           last_break = item->text;
           up_logged = false;
           ledger_.status().up = false;
+          if (options_.container_set != nullptr) options_.container_set->SetFollowing(false);
           urgent = true;
           break;
         case StreamItem::Kind::kCrossCheck:

@@ -12,6 +12,7 @@
 
 #include "collectors/docker/engine_api.h"
 #include "collectors/identity/sandbox_builder.h"
+#include "collectors/pipeline/container_set_watch.h"
 #include "collectors/pipeline/event_ledger.h"
 #include "collectors/pipeline/event_stream.h"
 #include "collectors/pipeline/memory_returner.h"
@@ -38,6 +39,7 @@ class EventsProcessor {
     std::size_t queue_capacity = 1u << 18;  // lines waiting for the processor
     std::chrono::milliseconds publish_interval{200};
     std::chrono::milliseconds replay_window{1000};  // after connecting: the `since` replay
+    ContainerSetWatch* container_set = nullptr;  // told of lifecycle events and the stream's state
   };
   using Sink = std::function<void(const EventsUpdate&)>;
   using EarlyCycle = std::function<void()>;

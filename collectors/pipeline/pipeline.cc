@@ -27,13 +27,14 @@ Pipeline::Pipeline(Options options, EngineApi& engine, SandboxBuilder& builder,
                 }),
       stats_(options.stats_source, options.host_paths, engine, clock, log),
       verifier_(engine, log),
-      collector_(engine, builder, stats_, SandboxCollector::Options{options.label_filter}, log,
-                 &verifier_),
+      collector_(engine, builder, stats_,
+                 SandboxCollector::Options{options.label_filter, &container_set_}, log, &verifier_),
       events_(
           engine, builder, memory_, clock,
-          [&options] {
+          [this, &options] {
             EventsProcessor::Options o;
             o.stream.label_filter = options.label_filter;
+            o.container_set = &container_set_;
             return o;
           }(),
           log, [this](const EventsUpdate& u) { composer_.OnEvents(u); },

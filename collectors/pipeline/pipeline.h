@@ -59,6 +59,7 @@ class Pipeline {
   FreeMemoryReturner memory_;
   RenderThread render_;
   SnapshotComposer composer_;
+  ContainerSetWatch container_set_;
   StatsSourceChoice stats_;
   StatsVerifier verifier_;
   SandboxCollector collector_;

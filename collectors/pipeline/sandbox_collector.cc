@@ -11,9 +11,40 @@ namespace {
 constexpr long kNotFound = 404;
 // cgroupfs is checked against the engine at most this often (one sandbox each time).
 constexpr std::chrono::seconds kCheckEvery{10};
+// A reused container list is asked again at least this often, events or not.
+constexpr std::chrono::seconds kRelistEvery{10};
 
 std::string ShortId(const std::string& id) { return id.substr(0, 12); }
 }  // namespace
+
+const std::vector<ContainerRef>* SandboxCollector::ListSandboxes(CycleResult& result) {
+  const ContainerSetWatch* watch = options_.container_set;
+  const auto now = std::chrono::steady_clock::now();
+  if (watch != nullptr && last_list_ && !list_stale_ && watch->following() &&
+      watch->changes() == last_list_changes_ && now - last_list_at_ < kRelistEvery) {
+    return &*last_list_;
+  }
+  last_list_.reset();
+  list_stale_ = false;
+  // Read before asking: an event that arrives while the list is made moves the count again.
+  const std::uint64_t changes = watch != nullptr ? watch->changes() : 0;
+  HttpAnswer list_answer = engine_.ListContainers(options_.label_filter);
+  if (!list_answer.Ok()) {
+    ++result.errors;
+    ReportEngine(false, "GET /containers/json: " + DescribeAnswer(list_answer));
+    return nullptr;
+  }
+  auto list = ParseContainerList(list_answer.body);
+  if (!list.value) {
+    ++result.errors;
+    ReportEngine(false, "GET /containers/json: " + list.error);
+    return nullptr;
+  }
+  last_list_ = std::move(list.value);
+  last_list_changes_ = changes;
+  last_list_at_ = now;
+  return &*last_list_;
+}
 
 SandboxCollector::SandboxCollector(EngineApi& engine, SandboxBuilder& builder,
                                    StatsSourceChoice& stats, Options options, logging::Logger& log,
@@ -74,24 +105,14 @@ CycleResult SandboxCollector::Collect() {
   result.api_version = api_version_ = version->ToString();
 
   // 1. Which sandboxes are live.
-  HttpAnswer list_answer = engine_.ListContainers(options_.label_filter);
-  if (!list_answer.Ok()) {
-    ++result.errors;
-    ReportEngine(false, "GET /containers/json: " + DescribeAnswer(list_answer));
-    return result;
-  }
-  auto list = ParseContainerList(list_answer.body);
-  if (!list.value) {
-    ++result.errors;
-    ReportEngine(false, "GET /containers/json: " + list.error);
-    return result;
-  }
+  const std::vector<ContainerRef>* listed = ListSandboxes(result);
+  if (listed == nullptr) return result;
   result.engine_up = true;
   ReportEngine(true, "");
 
   // Forget containers that are gone.
   std::set<std::string> live;
-  for (const ContainerRef& ref : *list.value) live.insert(ref.id);
+  for (const ContainerRef& ref : *listed) live.insert(ref.id);
   for (auto it = known_.begin(); it != known_.end();) {
     it = live.count(it->first) ? std::next(it) : known_.erase(it);
   }
@@ -99,7 +120,7 @@ CycleResult SandboxCollector::Collect() {
   // 2. Inspect what is new, all at once.
   std::vector<const ContainerRef*> to_inspect;
   std::vector<std::string> inspect_ids;
-  for (const ContainerRef& ref : *list.value) {
+  for (const ContainerRef& ref : *listed) {
     if (!known_[ref.id].details) {
       to_inspect.push_back(&ref);
       inspect_ids.push_back(ref.id);
@@ -111,6 +132,7 @@ CycleResult SandboxCollector::Collect() {
     const ContainerRef& ref = *to_inspect[i];
     if (inspected[i].status == kNotFound) {
       gone.insert(ref.id);  // removed between list and inspect: not an error
+      list_stale_ = true;
       continue;
     }
     if (!inspected[i].Ok()) {
@@ -131,7 +153,7 @@ CycleResult SandboxCollector::Collect() {
   // one stats call) or from cgroupfs.
   std::vector<const ContainerRef*> sampled;
   std::vector<StatsTarget> targets;
-  for (const ContainerRef& ref : *list.value) {
+  for (const ContainerRef& ref : *listed) {
     if (gone.count(ref.id)) continue;
     sampled.push_back(&ref);
     const Known& known = known_[ref.id];
@@ -151,6 +173,7 @@ CycleResult SandboxCollector::Collect() {
     StatsOutcome& outcome = outcomes[i];
     if (outcome.gone) {
       known_.erase(ref.id);  // removed between list and stats: its series go now
+      list_stale_ = true;
       continue;
     }
     Known& known = known_[ref.id];
@@ -172,6 +195,7 @@ CycleResult SandboxCollector::Collect() {
     // once more, gone is no error.
     if (!error.empty() && engine_.Inspect(ref.id).status == kNotFound) {
       known_.erase(ref.id);
+      list_stale_ = true;
       continue;
     }
     if (!error.empty()) ++result.errors;

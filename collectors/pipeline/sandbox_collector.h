@@ -13,6 +13,7 @@
 #include "collectors/docker/engine_api.h"
 #include "collectors/docker/stats_parser.h"
 #include "collectors/identity/sandbox_builder.h"
+#include "collectors/pipeline/container_set_watch.h"
 #include "collectors/pipeline/stats_source_choice.h"
 #include "collectors/pipeline/stats_verifier.h"
 #include "logging/logger.h"
@@ -47,6 +48,9 @@ class SandboxCollector {
  public:
   struct Options {
     std::string label_filter = "evonic.managed=1";
+    /// With the event stream followed: the last container list is reused while this says nothing
+    /// changed (at most 10 s), so a steady cycle asks the engine nothing. Null: list every cycle.
+    const ContainerSetWatch* container_set = nullptr;
   };
 
   SandboxCollector(EngineApi& engine, SandboxBuilder& builder, StatsSourceChoice& stats,
@@ -63,6 +67,9 @@ class SandboxCollector {
   };
 
   void ReportEngine(bool up, const std::string& why);
+  /// The live sandboxes: the engine's list, or the last one while it cannot have changed. Null
+  /// (and `result` says why) when the engine cannot list them.
+  const std::vector<ContainerRef>* ListSandboxes(CycleResult& result);
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
   /// Offers one of `targets` to the verifier when a check is due.
   void Verify(const std::vector<StatsTarget>& targets,
@@ -81,6 +88,10 @@ class SandboxCollector {
   std::string engine_error_;
   std::string api_version_;             // the last one negotiated, for the log line
   std::map<std::string, Known> known_;  // by container id
+  std::optional<std::vector<ContainerRef>> last_list_;
+  std::uint64_t last_list_changes_ = 0;  // the watch's count just before that list was asked
+  std::chrono::steady_clock::time_point last_list_at_{};
+  bool list_stale_ = false;  // a listed sandbox turned out gone: list again next cycle
 };
 
 }  // namespace evonic::collectors

@@ -35,9 +35,10 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
 
 std::string Gzip(const std::string& data) {
   z_stream zs{};
-  // 15 window bits + 16: a gzip header and trailer rather than zlib's.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  // 15 window bits + 16: a gzip header and trailer rather than zlib's. The fastest level: on a
+  // 200-sandbox page (490 KB) it takes 1.0 ms against the default's 3.3 ms, for 34 KB against
+  // 28 KB, and every snapshot is compressed whether or not it is scraped.
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return {};
   }
   std::string out(deflateBound(&zs, data.size()), '\0');

@@ -209,5 +209,57 @@ TEST_F(StatsSourceTest, AnAgreeingCheckKeepsCgroupfs) {
   verifier.Stop();
 }
 
+TEST_F(StatsSourceTest, WhileEventsSayNothingChangedTheCycleAsksTheEngineNothing) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  ContainerSetWatch watch;
+  SandboxCollector::Options options;
+  options.container_set = &watch;
+  SandboxCollector collector(engine_, builder_, choice, options, log_);
+  collector.Collect();  // not following yet: lists
+  collector.Collect();
+  EXPECT_EQ(Count("list"), 2u);
+  watch.SetFollowing(true);
+  collector.Collect();  // the count moved when following began: lists once more
+  EXPECT_EQ(Count("list"), 3u);
+  // (The in-memory engine counts Version() calls, which DockerEngine answers from its cache.)
+  auto asked = [this] { return Count("list") + Count("inspect") + Count("stats") + Count("info"); };
+  const std::size_t requests = asked();
+  for (int i = 0; i < 3; ++i) {
+    CycleResult r = collector.Collect();
+    EXPECT_TRUE(r.engine_up);
+    EXPECT_EQ(r.sandboxes.size(), 4u);
+    for (const model::Sandbox& s : r.sandboxes) EXPECT_TRUE(s.usage);
+  }
+  EXPECT_EQ(asked(), requests) << "a steady cycle asked the engine";
+  watch.Changed();  // e.g. a container was created
+  collector.Collect();
+  EXPECT_EQ(Count("list"), 4u);
+  watch.SetFollowing(false);  // the stream broke: list every cycle again
+  collector.Collect();
+  collector.Collect();
+  EXPECT_EQ(Count("list"), 6u);
+}
+
+TEST_F(StatsSourceTest, ASandboxFoundGoneMakesTheNextCycleListAgain) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
+  ContainerSetWatch watch;
+  watch.SetFollowing(true);
+  SandboxCollector::Options options;
+  options.container_set = &watch;
+  SandboxCollector collector(engine_, builder_, choice, options, log_);
+  collector.Collect();
+  EXPECT_EQ(Count("list"), 1u);
+  // Removed without its event reaching us (yet): the reused list still names it.
+  tree_.Remove(std::string("memory/docker/") + kIds[1]);
+  engine_.SetInspect(kIds[1], R"({"message":"No such container"})", 404);
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.sandboxes.size(), 3u);
+  EXPECT_EQ(Count("list"), 1u);
+  collector.Collect();
+  EXPECT_EQ(Count("list"), 2u);
+}
+
 }  // namespace
 }  // namespace evonic::collectors

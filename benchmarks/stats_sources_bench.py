@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The two stats sources compared in one run (issue I), on a private real engine: for each N
+(default 10, 50, 100, 200 Evonic-style sandboxes, every tenth busy, as macro_bench.py makes them)
+the exporter runs with --collector.stats-source=engine, then =cgroupfs, each for a window of
+cycles, and the engine alone (no exporter) for the same window. Per cycle it reports:
+  - cycle wall time (the exporter's evonic_sandbox_exporter_collect_duration_seconds, median);
+  - exporter CPU (scheduler nanoseconds of all its threads);
+  - engine CPU (dockerd, containerd and every shim) minus what the engine burns with no exporter
+    in the same time (its housekeeping and the shims' own);
+  - their sum per sandbox-sample.
+Then, at the largest N, a 1 s interval with the cgroupfs source: exporter + engine (net) CPU as a
+share of one core. Prints a Markdown table.
+
+  python3 benchmarks/stats_sources_bench.py --binary B --source-dir . [--sizes 10,50,100,200]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from macro_bench import Bench, cpu_seconds, engine_pids  # noqa: E402
+from ab_cycle_cpu import sched_ns  # noqa: E402
+from harness import Exporter, wait_until  # noqa: E402
+
+
+def engine_cpu(work):
+    return sum(cpu_seconds(p) for p in engine_pids(work))
+
+
+def idle_engine(bench, seconds):
+    """Engine CPU per second with no exporter running."""
+    e0, t0 = engine_cpu(bench.work), time.monotonic()
+    time.sleep(seconds)
+    return (engine_cpu(bench.work) - e0) / (time.monotonic() - t0)
+
+
+def run(bench, n, source, interval, cycles, idle_per_second):
+    args = [f"--docker.host=unix://{bench.work}/docker.sock", f"--collect.interval={interval:g}s",
+            f"--collector.stats-source={source}"]
+    exporter = Exporter(bench.procs, bench.args.binary, args, bench.work)
+    pid = exporter.proc.pid
+
+    def full():
+        m = exporter.metrics()
+        return m if (m.get("evonic_sandbox_pool_containers") == n and
+                     m.get("evonic_sandbox_exporter_last_collect_timestamp_seconds")) else None
+    wait_until("a full cycle", full, timeout=180)
+    m = exporter.metrics()
+    assert m.get("evonic_sandbox_exporter_stats_source", source=source) == 1, source
+    x0, e0, t0 = sched_ns(pid), engine_cpu(bench.work), time.monotonic()
+    durations, seen = [], set()
+    while time.monotonic() - t0 < cycles * interval:
+        m = exporter.metrics()
+        ts = m.get("evonic_sandbox_exporter_last_collect_timestamp_seconds")
+        if ts not in seen:
+            seen.add(ts)
+            durations.append(m.get("evonic_sandbox_exporter_collect_duration_seconds"))
+        time.sleep(min(1.0, interval / 2))
+    window = time.monotonic() - t0
+    x1, e1 = sched_ns(pid), engine_cpu(bench.work)
+    errors = exporter.metrics().get("evonic_sandbox_exporter_collect_errors_total")
+    bench.procs.stop(exporter.proc)
+    n_cycles = window / interval
+    exporter_cycle = (x1 - x0) / 1e9 / n_cycles
+    engine_cycle = max(0.0, (e1 - e0) - idle_per_second * window) / n_cycles
+    return {"n": n, "source": source, "interval": interval,
+            "wall": statistics.median(durations[1:] or durations),
+            "exporter": exporter_cycle, "engine": engine_cycle,
+            "engine_raw": (e1 - e0) / n_cycles, "errors": errors,
+            "share": (exporter_cycle + engine_cycle) / interval}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--source-dir", required=True)
+    parser.add_argument("--sizes", default="10,50,100,200")
+    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--cycles", type=int, default=6)
+    args = parser.parse_args()
+    bench = Bench(argparse.Namespace(binary=args.binary, interval=f"{args.interval:g}s",
+                                     source_dir=args.source_dir))
+    rows = []
+    try:
+        subprocess.run(["bash", bench.engine, "start", bench.work], check=True,
+                       stdout=subprocess.DEVNULL)
+        sizes = [int(s) for s in args.sizes.split(",")]
+        for n in sizes:
+            bench.grow_to(n)
+            idle = idle_engine(bench, args.cycles * args.interval)
+            for source in ("engine", "cgroupfs"):
+                rows.append(run(bench, n, source, args.interval, args.cycles, idle))
+                r = rows[-1]
+                print(f"N={n} {source}: wall {r['wall'] * 1e3:.1f} ms, exporter "
+                      f"{r['exporter'] * 1e3:.1f} ms, engine {r['engine'] * 1e3:.1f} ms "
+                      f"(raw {r['engine_raw'] * 1e3:.1f}, idle {idle * 1e3:.1f} ms/s)",
+                      file=sys.stderr, flush=True)
+        n = sizes[-1]
+        idle = idle_engine(bench, 30)
+        one_second = run(bench, n, "cgroupfs", 1.0, 30, idle)
+    finally:
+        bench.close()
+    print("| N | source | cycle wall | exporter CPU / cycle | engine CPU / cycle (net) | "
+          "sum per sandbox-sample | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']} | {r['source']} | {r['wall'] * 1e3:.1f} ms | "
+              f"{r['exporter'] * 1e3:.1f} ms | {r['engine'] * 1e3:.1f} ms | "
+              f"{(r['exporter'] + r['engine']) / r['n'] * 1e3:.3f} ms | {r['errors']:.0f} |")
+    r = one_second
+    print(f"\nAt {r['n']} sandboxes, cgroupfs, 1 s interval, 30 cycles: exporter "
+          f"{r['exporter'] * 1e3:.1f} ms + engine {r['engine'] * 1e3:.1f} ms (net) per cycle = "
+          f"{r['share'] * 100:.2f} % of one core (cycle wall {r['wall'] * 1e3:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
