@@ -16,6 +16,9 @@ if [ "$mode" = test ]; then
   pkgs+=(clang libclang-rt-14-dev)
   # Issue H: the live page (/ui/) is tested in a real browser, headless, through chromedriver.
   pkgs+=(chromium chromium-driver)
+  # Issue J: the socket proxy's config (deploy/socket-proxy/haproxy.cfg) checked and run in front
+  # of a private engine.
+  pkgs+=(haproxy)
 fi
 if [ "$mode" = demo ]; then  # scripts/demo.sh: a private engine, Prometheus and Alertmanager
   pkgs+=(docker.io busybox-static prometheus prometheus-alertmanager python3)

@@ -2,8 +2,10 @@
 """Static checks of what operators deploy: the alert rules (promtool check + promtool test), the
 Prometheus configs, the Grafana dashboards (Grafana's JSON schema and this project's panel rules),
 that every metric a dashboard or rule uses is in the exporter's metric table, the compose file
-(docker-compose config, mounts cross-checked against the repository, the socket proxy's
-allow-list), the Dockerfile's inputs and the systemd unit (systemd-analyze verify).
+(docker-compose config, mounts cross-checked against the repository, the socket proxy and the
+exporter hardened), the socket proxy's HAProxy config (haproxy -c, its allow-list against the
+exporter's requests and the refused ones), the Dockerfile's inputs and the systemd unit
+(systemd-analyze verify).
 Takes a few seconds.
 
 By hand: test_deploy_files.py --dump-table BUILD/tests/integration/dump_metric_table \
@@ -24,6 +26,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from promql_names import metric_names, served, variable_query_names  # noqa: E402
+import socket_proxy_cases as cases  # noqa: E402
 
 ARGS = None
 
@@ -207,7 +210,8 @@ class DashboardTest(unittest.TestCase):
 class ComposeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        out = run(["docker-compose", "-f", src("deploy", "docker-compose.yml"), "config"])
+        out = run(["docker-compose", "-f", src("deploy", "docker-compose.yml"), "config"],
+                  env=dict(os.environ, DOCKER_GID="999"))
         if out.returncode != 0:
             raise AssertionError("docker-compose config: " + out.stderr)
         cls.config = yaml.safe_load(out.stdout)
@@ -251,14 +255,41 @@ class ComposeTest(unittest.TestCase):
         for d in dashboards().values():
             self.assertEqual(d["templating"]["list"][0]["current"]["value"], ds["uid"])
 
-    def test_socket_proxy_allows_only_get_on_containers_events_info_version_ping(self):
-        env = {k: str(v) for k, v in self.config["services"]["socket-proxy"]["environment"].items()}
-        allowed = {k for k, v in env.items() if v == "1"}
-        self.assertEqual(allowed, {"CONTAINERS", "EVENTS", "INFO", "VERSION", "PING"})
-        self.assertEqual(env.get("POST"), "0")
+    def test_socket_proxy_is_the_shipped_haproxy_config_hardened(self):
+        svc = self.config["services"]["socket-proxy"]
+        self.assertTrue(svc["image"].startswith("haproxy:2.6"), svc["image"])  # what CI checks
+        self.assertIn(src("deploy", "socket-proxy", "haproxy.cfg") +
+                      ":/usr/local/etc/haproxy/haproxy.cfg:ro", svc["volumes"])
+        self.assertIn("/var/run/docker.sock:/var/run/docker.sock:ro", svc["volumes"])
+        self.assertEqual(svc["group_add"], ["999"])  # DOCKER_GID, the socket's group
+        self.assertNotIn("environment", svc)  # the config's defaults: :2375, the mounted socket
+        self.assertNotIn("ports", svc)
+        self.assertEqual(set(svc["networks"]), {"engine"})
+        self.assertTrue(self.config["networks"]["engine"].get("internal"))
+        self.assert_hardened(svc)
         self.assertIn("--docker.host=tcp://socket-proxy:2375",
                       self.config["services"]["exporter"]["command"])
-        self.assertTrue(self.config["networks"]["engine"].get("internal"))
+
+    def test_socket_group_must_be_given(self):
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_GID"}
+        out = run(["docker-compose", "-f", src("deploy", "docker-compose.yml"), "config"], env=env)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("stat -c %g /var/run/docker.sock", out.stderr)
+
+    def test_exporter_is_hardened_and_writes_only_its_history(self):
+        svc = self.config["services"]["exporter"]
+        self.assert_hardened(svc)
+        self.assertNotIn("privileged", svc)
+        writable = [v for v in svc["volumes"] if not v.endswith(":ro")]
+        self.assertEqual(writable, ["exporter-history:/var/lib/evonic-sandbox-exporter:rw"])
+        self.assertIn("--history.path=/var/lib/evonic-sandbox-exporter/history.db",
+                      svc["command"])
+
+    def assert_hardened(self, svc):
+        self.assertIs(svc.get("read_only"), True)
+        self.assertEqual(svc.get("cap_drop"), ["ALL"])
+        self.assertNotIn("cap_add", svc)
+        self.assertIn("no-new-privileges:true", svc.get("security_opt", []))
 
     def test_exporter_reads_the_host_trees_it_mounts(self):
         svc = self.config["services"]["exporter"]
@@ -282,6 +313,44 @@ class ComposeTest(unittest.TestCase):
         self.assertRegex(text, r"(?m)^USER 10001")
         self.assertIn("--group-add", text)
         self.assertEqual(len(re.findall(r"(?m)^FROM debian:bookworm", text)), 2)
+
+
+class SocketProxyConfigTest(unittest.TestCase):
+    """deploy/socket-proxy/haproxy.cfg without a running HAProxy: it parses, and its rules admit
+    exactly the exporter's requests (tests/deploy/socket_proxy_cases.py). test_socket_proxy.py
+    runs it in front of a real engine."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.path = src("deploy", "socket-proxy", "haproxy.cfg")
+        with open(cls.path) as f:
+            cls.text = f.read()
+
+    def test_haproxy_accepts_it(self):
+        out = run(["haproxy", "-c", "-f", self.path])
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertNotIn("WARNING", out.stdout + out.stderr)
+
+    def test_rules_admit_exactly_the_exporters_requests(self):
+        acls = dict(re.findall(r"(?m)^\s*acl (allowed_\w+) url_reg (\S+)$", self.text))
+        self.assertEqual(set(acls), {"allowed_plain", "allowed_list", "allowed_inspect",
+                                     "allowed_stats", "allowed_events"})
+        for name, pattern in acls.items():
+            self.assertTrue(pattern.startswith("^") and pattern.endswith("$"), name)
+        # GET only (HAProxy's predefined METH_GET would also take HEAD), deny by default.
+        self.assertRegex(self.text, r"(?m)^\s*acl is_get method GET$")
+        rules = re.findall(r"(?m)^\s*http-request (.+)$", self.text)
+        self.assertEqual(rules, [
+            "deny deny_status 403 if !is_get",
+            "deny deny_status 403 if upgrade",
+            "deny deny_status 403 unless " + " or ".join(acls),
+        ])
+        patterns = [re.compile(p) for p in acls.values()]
+        cid = "0123456789abcdef" * 4
+        for method, target in cases.allowed(cid):
+            self.assertTrue(cases.pattern_admits(patterns, method, target), target)
+        for method, target, why in cases.refused(cid, "evonic-proxy-0000beef"):
+            self.assertFalse(cases.pattern_admits(patterns, method, target), f"{why}: {target}")
 
 
 class ThresholdsFileTest(unittest.TestCase):
