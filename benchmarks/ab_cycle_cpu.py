@@ -58,6 +58,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--a", required=True, help="binary A (e.g. the baseline)")
     parser.add_argument("--b", required=True, help="binary B (e.g. the change)")
+    parser.add_argument("--b-args", default="",
+                        help="extra flags for B, e.g. --collector.stats-source=engine to compare "
+                             "the engine source with a binary from before it had another")
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("--sandboxes", type=int, default=100)
     parser.add_argument("--interval", default="10s")
@@ -73,9 +76,9 @@ def main():
                        stdout=subprocess.DEVNULL)
         bench.grow_to(args.sandboxes)
         exporters = {}
-        for label, binary in (("A", args.a), ("B", args.b)):
+        for label, binary, extra in (("A", args.a, []), ("B", args.b, args.b_args.split())):
             bench.args.binary = binary
-            exporters[label], _ = bench.exporter(f"{args.sandboxes}-{label}")
+            exporters[label], _ = bench.exporter(f"{args.sandboxes}-{label}", extra)
         for label, ex in exporters.items():
             wait_until(f"{label}'s first full cycle", lambda ex=ex: ex.metrics().get(
                 "evonic_sandbox_pool_containers") == args.sandboxes, timeout=120)

@@ -137,7 +137,7 @@ class Bench:
                 self.docker("exec", "-d", f"evonic-{session}", "sh", "-c", BUSY_LOOP)
                 self.busy += 1
 
-    def exporter(self, n):
+    def exporter(self, n, extra_args=()):
         root = os.path.join(self.work, f"evonic-{n}")
         make_evonic_root(root, [(f"agent{a}", f"Agent {a}", True) for a in range(AGENTS)],
                          self.sessions)
@@ -150,7 +150,8 @@ class Bench:
         exporter = Exporter(self.procs, self.args.binary,
                             [f"--docker.host=unix://{self.work}/docker.sock",
                              f"--collect.interval={self.args.interval}", f"--evonic.root={root}",
-                             f"--web.config.file={web}"], self.work, auth=("bench", password))
+                             f"--web.config.file={web}", *extra_args], self.work,
+                            auth=("bench", password))
         return exporter, auth
 
     def measure(self, n):

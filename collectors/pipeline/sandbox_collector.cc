@@ -167,6 +167,7 @@ CycleResult SandboxCollector::Collect() {
   StatsSource& source = stats_.ForCycle();
   const bool from_cgroupfs = &source == stats_.cgroupfs();
   std::vector<StatsOutcome> outcomes = source.ReadAll(targets);
+  if (from_cgroupfs && stats_.mode() == StatsSourceMode::kAuto) SecondLook(targets, outcomes);
 
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const ContainerRef& ref = *sampled[i];
@@ -199,9 +200,6 @@ CycleResult SandboxCollector::Collect() {
       continue;
     }
     if (!error.empty()) ++result.errors;
-    if (from_cgroupfs && !s.usage) {
-      stats_.FallBack("cannot read the cgroup of live sandbox " + ref.name + ": " + error);
-    }
     if (known.details || !error.empty()) ReportContainer(known, ref, error);
     result.sandboxes.push_back(std::move(s));
   }
@@ -213,6 +211,29 @@ CycleResult SandboxCollector::Collect() {
   }
   MakeLabelSetsUnique(result.sandboxes);
   return result;
+}
+
+void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
+                                  std::vector<StatsOutcome>& outcomes) {
+  std::vector<StatsTarget> again;
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i].reading && !outcomes[i].gone) {
+      again.push_back(targets[i]);
+      at.push_back(i);
+    }
+  }
+  if (again.empty()) return;
+  std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(again);
+  for (std::size_t k = 0; k < from_engine.size(); ++k) {
+    // (Without inspect details cgroupfs could not look, which says nothing against it.)
+    if (again[k].details != nullptr && from_engine[k].reading && !from_engine[k].reading->stopped) {
+      // The engine has it and can read it, cgroupfs cannot: cgroupfs is wrong here.
+      stats_.FallBack("cannot read the cgroup of a live sandbox (" + outcomes[at[k]].error +
+                      "); its engine answer was usable");
+    }
+    outcomes[at[k]] = std::move(from_engine[k]);
+  }
 }
 
 void SandboxCollector::Verify(const std::vector<StatsTarget>& targets,

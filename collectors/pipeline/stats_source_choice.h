@@ -34,6 +34,8 @@ class StatsSourceChoice {
 
   /// The source for this cycle (the engine is up); decides first if undecided.
   StatsSource& ForCycle();
+  /// The engine's source, e.g. for a second look at what cgroupfs could not read.
+  StatsSource& engine() { return engine_source_; }
   /// The cgroupfs source when it is the one in use, else null.
   CgroupfsStatsSource* cgroupfs() { return using_cgroupfs_ ? cgroupfs_.get() : nullptr; }
   /// auto mode: use the engine from now on; other modes: nothing. Logged once.

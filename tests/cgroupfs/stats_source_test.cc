@@ -143,13 +143,32 @@ TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
   for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
     tree_.Remove(std::string(c) + "/docker/" + kIds[1]);
   }
-  CycleResult r = collector.Collect();  // the engine still has it (inspect 200): not a removal
-  EXPECT_EQ(r.errors, 1u);
+  // The engine still has it and answers for it: its values come from the engine this very
+  // cycle, without an error, and auto uses the engine from now on.
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.errors, 0u);
   EXPECT_EQ(r.stats_source, "engine");
+  ASSERT_TRUE(Find(r, "hand-made-box") && Find(r, "hand-made-box")->usage);
+  EXPECT_EQ(Count("stats"), 1u);
   CycleResult next = collector.Collect();
   EXPECT_EQ(next.errors, 0u);
-  EXPECT_EQ(Count("stats"), 4u);
-  ASSERT_TRUE(Find(next, "hand-made-box") && Find(next, "hand-made-box")->usage);
+  EXPECT_EQ(Count("stats"), 5u);
+}
+
+TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
+  engine_.SetInfo(kInfoV1);
+  StatsSourceChoice choice(StatsSourceMode::kCgroupfs, tree_.paths(), engine_, clock_, log_);
+  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
+  for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
+    tree_.Remove(std::string(c) + "/docker/" + kIds[1]);
+  }
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_EQ(r.stats_source, "cgroupfs");
+  ASSERT_TRUE(Find(r, "hand-made-box"));
+  EXPECT_FALSE(Find(r, "hand-made-box")->usage);
+  EXPECT_EQ(Count("stats"), 0u);
 }
 
 TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
@@ -159,6 +178,7 @@ TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
   tree_.Remove(std::string("memory/docker/") + kIds[1]);
   engine_.SetInspect(kIds[1], R"({"message":"No such container"})", 404);
+  engine_.SetStats(kIds[1], R"({"message":"No such container"})", 404);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.errors, 0u);
   EXPECT_EQ(r.sandboxes.size(), 3u);
@@ -254,6 +274,7 @@ TEST_F(StatsSourceTest, ASandboxFoundGoneMakesTheNextCycleListAgain) {
   // Removed without its event reaching us (yet): the reused list still names it.
   tree_.Remove(std::string("memory/docker/") + kIds[1]);
   engine_.SetInspect(kIds[1], R"({"message":"No such container"})", 404);
+  engine_.SetStats(kIds[1], R"({"message":"No such container"})", 404);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.sandboxes.size(), 3u);
   EXPECT_EQ(Count("list"), 1u);

@@ -313,6 +313,10 @@ class ComposeTest(unittest.TestCase):
         self.assertRegex(text, r"(?m)^USER 10001")
         self.assertIn("--group-add", text)
         self.assertEqual(len(re.findall(r"(?m)^FROM debian:bookworm", text)), 2)
+        self.assertRegex(text, r"(?m)^FROM debian:bookworm-slim$")  # the runtime stage
+        self.assertRegex(text, r"(?m)^ARG EVONIC_REVISION")
+        self.assertIn('-DEVONIC_REVISION="${EVONIC_REVISION}"', text)
+        self.assertRegex(text, r"(?m)^HEALTHCHECK .*\n.*/healthz")
 
 
 class SocketProxyConfigTest(unittest.TestCase):

@@ -53,10 +53,15 @@ class ImageTest(unittest.TestCase):
             raise RuntimeError("no debian:bookworm base:\n" + out.stderr)
         log(f"debian:bookworm imported in {time.monotonic() - t:.0f}s")
         t = time.monotonic()
+        # The revision build_info must report (the build context has no .git).
+        cls.revision = subprocess.run(["git", "-C", ARGS.source_dir, "rev-parse", "--short=12",
+                                       "HEAD"], capture_output=True, text=True).stdout.strip() \
+            or "test-revision"
         build_log = os.path.join(cls.dir, "build.log")
         with open(build_log, "w") as f:
             rc = subprocess.run([DOCKER, "build", "--network", "host", "-f",
                                  os.path.join(ARGS.source_dir, "deploy", "Dockerfile"),
+                                 "--build-arg", f"EVONIC_REVISION={cls.revision}",
                                  "-t", IMAGE, ARGS.source_dir], env=cls.env, stdout=f,
                                 stderr=subprocess.STDOUT, timeout=2400).returncode
         if rc != 0:
@@ -83,9 +88,9 @@ class ImageTest(unittest.TestCase):
             raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
         return out.stdout
 
-    def run_exporter(self, name, *extra_args, volumes=()):
+    def run_exporter(self, name, *extra_args, volumes=(), docker_args=()):
         args = ["run", "-d", "--name", name, "--network", "none", "--group-add", self.gid,
-                "-v", f"{self.sock}:/var/run/docker.sock:ro"]
+                "-v", f"{self.sock}:/var/run/docker.sock:ro", *docker_args]
         for v in volumes:
             args += ["-v", v]
         self.docker(*args, IMAGE, "--web.listen-address=127.0.0.1:9717",
@@ -112,6 +117,8 @@ class ImageTest(unittest.TestCase):
                   m.get("evonic_sandbox_pids_limit", agent_id="image-test") == 32)
             return m if ok else None
         m = wait_until("the sandbox on the container's /metrics", page, timeout=60, interval=0.5)
+        self.assertEqual(m.get("evonic_sandbox_exporter_build_info", revision=self.revision), 1,
+                         "build_info does not carry the revision given as a build argument")
         self.assertEqual(m.get("evonic_sandbox_memory_limit_bytes", agent_id="image-test"),
                          64 * 1024 * 1024)
         self.assertEqual(m.get("evonic_sandbox_alert_threshold_ratio", agent_id="image-test",
@@ -138,6 +145,17 @@ class ImageTest(unittest.TestCase):
             self.docker("volume", "rm", "-f", volume)
         size = self.docker("image", "inspect", "-f", "{{.Size}}", IMAGE).strip()
         log(f"image size {int(size) / 1e6:.0f} MB")
+
+    def test_1b_healthcheck_reports_healthy(self):
+        # The image's own HEALTHCHECK command, run every second here instead of every 30 s.
+        self.assertIn("/healthz", self.docker("inspect", "-f", "{{json .Config.Healthcheck}}",
+                                             IMAGE))
+        self.run_exporter("exporter-health", docker_args=("--health-interval=1s",))
+        wait_until("the health check to pass", lambda: self.docker(
+            "inspect", "-f", "{{.State.Health.Status}}", "exporter-health").strip() == "healthy",
+            timeout=60, interval=0.5)
+        self.assertEqual(self.docker("image", "inspect", "-f", "{{.Os}}", "debian:bookworm-slim")
+                         .strip(), "linux")
 
     def test_2_one_tls_request(self):
         tls = os.path.join(self.dir, "tls")

@@ -7,7 +7,7 @@
 #   import    also `docker import` it as evonic-sandbox:full into the engine of $DOCKER_HOST (skipped when
 #             the image is there already)
 # Environment: EVONIC_TEST_CACHE (default /var/cache/evonic-tests), DOCKER_CLI (default /usr/bin/docker),
-#              DEBIAN_MIRROR (default http://deb.debian.org/debian).
+#              DEBIAN_MIRROR (default: none given, so debootstrap uses its own default mirror).
 # Needs root and debootstrap (scripts/install-deps.sh test installs it). Takes a few minutes the first time.
 set -euo pipefail
 mode=${1:-import}
@@ -25,8 +25,9 @@ if [ ! -s "$tarball" ]; then
     work=$(mktemp -d "$cache/build.XXXXXX")
     trap 'rm -rf "$work"' EXIT
     echo "full_image: debootstrap bookworm into $work/root (a few minutes)" >&2
+    # shellcheck disable=SC2086  # no mirror argument at all unless DEBIAN_MIRROR names one
     debootstrap --variant=minbase --include=python3,bash bookworm "$work/root" \
-      "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 ||
+      ${DEBIAN_MIRROR:-} >"$work/debootstrap.log" 2>&1 ||
       { tail -30 "$work/debootstrap.log" >&2; exit 1; }
     rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"*
     tar -C "$work/root" -cf "$work/image.tar" .
