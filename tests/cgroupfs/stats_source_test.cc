@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -60,6 +61,21 @@ class StatsSourceTest : public ::testing::Test {
     for (const std::string& r : engine_.Requests()) n += r.rfind(request, 0) == 0;
     return n;
   }
+  /// A collector over this fixture's engine and tree whose stats source is chosen by `mode`.
+  SandboxCollector& Collector(StatsSourceMode mode, SandboxCollector::Options options = {},
+                              StatsVerifier* verifier = nullptr) {
+    collector_.reset();  // before the choice it refers to
+    choice_ = std::make_unique<StatsSourceChoice>(mode, tree_.paths(), engine_, clock_, log_);
+    collector_ =
+        std::make_unique<SandboxCollector>(engine_, builder_, *choice_, options, log_, verifier);
+    return *collector_;
+  }
+  /// The container's cgroup in every v1 controller, gone.
+  void RemoveCgroup(const std::string& id) {
+    for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
+      tree_.Remove(std::string(c) + "/docker/" + id);
+    }
+  }
   const model::Sandbox* Find(const CycleResult& r, const std::string& name) const {
     for (const model::Sandbox& s : r.sandboxes) {
       if (s.container_name == name) return &s;
@@ -73,13 +89,14 @@ class StatsSourceTest : public ::testing::Test {
   std::FILE* devnull_ = std::fopen("/dev/null", "w");
   logging::Logger log_{logging::Level::kError, logging::Format::kLogfmt, devnull_};
   SandboxBuilder builder_{Rules(), nullptr};
+  std::unique_ptr<StatsSourceChoice> choice_;
+  std::unique_ptr<SandboxCollector> collector_;
   void TearDown() override { std::fclose(devnull_); }
 };
 
 TEST_F(StatsSourceTest, AutoReadsCgroupfsAndNeverAsksTheEngineForStats) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.stats_source, "cgroupfs");
   EXPECT_EQ(r.errors, 0u);
@@ -98,14 +115,12 @@ TEST_F(StatsSourceTest, AutoReadsCgroupfsAndNeverAsksTheEngineForStats) {
 
 TEST_F(StatsSourceTest, AutoUsesTheEngineWhenItCannotTellOrTheFilesAreNotThere) {
   // No /info (the in-memory engine answers 404).
-  StatsSourceChoice no_info(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector a(engine_, builder_, no_info, {}, log_);
+  SandboxCollector& a = Collector(StatsSourceMode::kAuto);
   EXPECT_EQ(a.Collect().stats_source, "engine");
   EXPECT_EQ(Count("stats"), 4u);
   // /info says v2, but there is no v2 hierarchy at the path.
   engine_.SetInfo(R"({"CgroupDriver":"cgroupfs","CgroupVersion":"2"})");
-  StatsSourceChoice no_tree(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector b(engine_, builder_, no_tree, {}, log_);
+  SandboxCollector& b = Collector(StatsSourceMode::kAuto);
   CycleResult r = b.Collect();
   EXPECT_EQ(r.stats_source, "engine");
   EXPECT_EQ(r.errors, 0u);
@@ -114,22 +129,20 @@ TEST_F(StatsSourceTest, AutoUsesTheEngineWhenItCannotTellOrTheFilesAreNotThere) 
 
 TEST_F(StatsSourceTest, ExplicitCgroupfsThatCannotReadGivesNoValuesAndErrors) {
   engine_.SetInfo(R"({"CgroupDriver":"cgroupfs","CgroupVersion":"2"})");
-  StatsSourceChoice choice(StatsSourceMode::kCgroupfs, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kCgroupfs);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.sandboxes.size(), 4u);
   EXPECT_EQ(r.errors, 4u);
   for (const model::Sandbox& s : r.sandboxes) EXPECT_FALSE(s.usage);
   EXPECT_EQ(Count("stats"), 0u);
-  choice.FallBack("no effect outside auto");
+  choice_->FallBack("no effect outside auto");
   collector.Collect();
   EXPECT_EQ(Count("stats"), 0u);
 }
 
 TEST_F(StatsSourceTest, EngineModeNeverAsksForInfo) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kEngine, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kEngine);
   EXPECT_EQ(collector.Collect().stats_source, "engine");
   EXPECT_EQ(Count("info"), 0u);
   EXPECT_EQ(Count("stats"), 4u);
@@ -137,12 +150,9 @@ TEST_F(StatsSourceTest, EngineModeNeverAsksForInfo) {
 
 TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto);
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
-  for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
-    tree_.Remove(std::string(c) + "/docker/" + kIds[1]);
-  }
+  RemoveCgroup(kIds[1]);
   // The engine still has it and answers for it: its values come from the engine this very
   // cycle, without an error, and auto uses the engine from now on.
   CycleResult r = collector.Collect();
@@ -157,12 +167,9 @@ TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
 
 TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kCgroupfs, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kCgroupfs);
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
-  for (const char* c : {"cpuacct", "cpu", "memory", "blkio", "pids"}) {
-    tree_.Remove(std::string(c) + "/docker/" + kIds[1]);
-  }
+  RemoveCgroup(kIds[1]);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.errors, 1u);
   EXPECT_EQ(r.stats_source, "cgroupfs");
@@ -173,8 +180,7 @@ TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
 
 TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
-  SandboxCollector collector(engine_, builder_, choice, {}, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto);
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
   tree_.Remove(std::string("memory/docker/") + kIds[1]);
   engine_.SetInspect(kIds[1], R"({"message":"No such container"})", 404);
@@ -187,10 +193,9 @@ TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
 
 TEST_F(StatsSourceTest, ADisagreementWithTheEngineMakesAutoFallBack) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
   StatsVerifier verifier(engine_, log_);
   verifier.Start();
-  SandboxCollector collector(engine_, builder_, choice, {}, log_, &verifier);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto, {}, &verifier);
   // The recorded engine answers are of other containers at other times: memory differs.
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -213,10 +218,9 @@ TEST_F(StatsSourceTest, AnAgreeingCheckKeepsCgroupfs) {
   for (const char* id : kIds) {
     engine_.SetStats(id, Fixture("cgroupfs/v1-docker20.10/engine-stats.json"));
   }
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
   StatsVerifier verifier(engine_, log_);
   verifier.Start();
-  SandboxCollector collector(engine_, builder_, choice, {}, log_, &verifier);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto, {}, &verifier);
   ASSERT_EQ(collector.Collect().stats_source, "cgroupfs");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (verifier.agreed() + verifier.disagreed() == 0 &&
@@ -231,11 +235,10 @@ TEST_F(StatsSourceTest, AnAgreeingCheckKeepsCgroupfs) {
 
 TEST_F(StatsSourceTest, WhileEventsSayNothingChangedTheCycleAsksTheEngineNothing) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
   ContainerSetWatch watch;
   SandboxCollector::Options options;
   options.container_set = &watch;
-  SandboxCollector collector(engine_, builder_, choice, options, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto, options);
   collector.Collect();  // not following yet: lists
   collector.Collect();
   EXPECT_EQ(Count("list"), 2u);
@@ -263,12 +266,11 @@ TEST_F(StatsSourceTest, WhileEventsSayNothingChangedTheCycleAsksTheEngineNothing
 
 TEST_F(StatsSourceTest, ASandboxFoundGoneMakesTheNextCycleListAgain) {
   engine_.SetInfo(kInfoV1);
-  StatsSourceChoice choice(StatsSourceMode::kAuto, tree_.paths(), engine_, clock_, log_);
   ContainerSetWatch watch;
   watch.SetFollowing(true);
   SandboxCollector::Options options;
   options.container_set = &watch;
-  SandboxCollector collector(engine_, builder_, choice, options, log_);
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto, options);
   collector.Collect();
   EXPECT_EQ(Count("list"), 1u);
   // Removed without its event reaching us (yet): the reused list still names it.
