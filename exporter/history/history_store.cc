@@ -11,9 +11,21 @@
 #include <ctime>
 #include <filesystem>
 
+#include "exporter/history/sqlite_calls.h"
+
 namespace evonic::exporter {
 
 namespace {
+
+using sql::BindNumber;
+using sql::ColumnNumber;
+using sql::ColumnText;
+using sql::Connection;
+using sql::ErrorOf;
+using sql::Exec;
+using sql::Prepare;
+using sql::QueryText;
+using sql::Statement;
 
 // "EvSx": marks the file as this exporter's history, so a foreign SQLite file is never served.
 constexpr int kApplicationId = 0x45765378;
@@ -71,61 +83,8 @@ constexpr const char* kInsertPoint =
     "other_failures, other_ms, oom_kills) VALUES "
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-struct StatementFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
-struct ConnectionCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
-
-std::string ErrorOf(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
-
-Statement Prepare(sqlite3* db, const char* sql, std::string* error) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(raw);
-    *error = ErrorOf(db);
-    return nullptr;
-  }
-  return Statement(raw);
-}
-
-bool Exec(sqlite3* db, const char* sql, std::string* error) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    *error = message != nullptr ? message : ErrorOf(db);
-    sqlite3_free(message);
-    return false;
-  }
-  return true;
-}
-
-// The first column of a one-row query, as text; nullopt on any error.
-std::optional<std::string> QueryText(sqlite3* db, const char* sql, std::string* error) {
-  Statement s = Prepare(db, sql, error);
-  if (!s) return std::nullopt;
-  int rc = sqlite3_step(s.get());
-  if (rc != SQLITE_ROW) {
-    *error = rc == SQLITE_DONE ? "no answer" : ErrorOf(db);
-    return std::nullopt;
-  }
-  const unsigned char* text = sqlite3_column_text(s.get(), 0);
-  return std::string(text != nullptr ? reinterpret_cast<const char*>(text) : "");
-}
-
 Connection OpenConnection(const std::string& path, int flags, std::string* error) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  Connection db(raw);
-  if (rc != SQLITE_OK) {
-    *error = ErrorOf(raw);
-    return nullptr;
-  }
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  sqlite3_extended_result_codes(raw, 1);
-  return db;
+  return sql::OpenConnection(path, flags, kBusyTimeoutMs, error);
 }
 
 // Why the file at `path` cannot be this exporter's history (empty: it can). Opens it read-write
@@ -172,32 +131,6 @@ std::string MoveAside(const std::string& path, std::string* error) {
     std::filesystem::rename(path + side, aside + side, ec);  // absent is fine
   }
   return aside;
-}
-
-// A figure times `scale`, as an integer when whole (as they nearly all are: bytes, counts), so
-// that SQLite stores it in 1 to 8 bytes; NULL when absent or not finite.
-void BindNumber(sqlite3_stmt* s, int index, const std::optional<double>& v, double scale = 1) {
-  if (!v || !std::isfinite(*v)) {
-    sqlite3_bind_null(s, index);
-    return;
-  }
-  const double scaled = *v * scale;
-  const double rounded = std::round(scaled);
-  if (std::fabs(rounded) < 9.0e18 && (scale != 1 || rounded == scaled)) {
-    sqlite3_bind_int64(s, index, static_cast<sqlite3_int64>(rounded));
-  } else {
-    sqlite3_bind_double(s, index, scaled);
-  }
-}
-
-std::optional<double> ColumnNumber(sqlite3_stmt* s, int index, double scale = 1) {
-  if (sqlite3_column_type(s, index) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_double(s, index) / scale;
-}
-
-std::string ColumnText(sqlite3_stmt* s, int index) {
-  const unsigned char* text = sqlite3_column_text(s, index);
-  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
 
 }  // namespace
