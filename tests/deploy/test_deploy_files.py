@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Static checks of what operators deploy: the alert rules (promtool check + promtool test), the
-Prometheus configs, the Grafana dashboards (Grafana's JSON schema and this project's panel rules),
+"""Static checks of what operators deploy: the alert rules (promtool check + promtool test), their
+runbooks (docs/runbooks/, one per alert, linked by runbook_url), the Prometheus configs, the
+Grafana dashboards (Grafana's JSON schema and this project's panel rules),
 that every metric a dashboard or rule uses is in the exporter's metric table, the compose file
 (docker-compose config, mounts cross-checked against the repository, the socket proxy and the
 exporter hardened), the socket proxy's HAProxy config (haproxy -c, its allow-list against the
