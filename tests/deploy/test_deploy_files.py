@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Static checks of what operators deploy: the alert rules (promtool check + promtool test), the
-Prometheus configs, the Grafana dashboards (Grafana's JSON schema and this project's panel rules),
+"""Static checks of what operators deploy: the alert rules (promtool check + promtool test), their
+runbooks (docs/runbooks/, one per alert, linked by runbook_url), the Prometheus configs, the
+Grafana dashboards (Grafana's JSON schema and this project's panel rules),
 that every metric a dashboard or rule uses is in the exporter's metric table, the compose file
 (docker-compose config, mounts cross-checked against the repository, the socket proxy and the
 exporter hardened), the socket proxy's HAProxy config (haproxy -c, its allow-list against the
@@ -115,6 +116,114 @@ class RulesTest(unittest.TestCase):
             expr = " ".join(by_name[alert]["expr"].split())
             self.assertRegex(expr, r"on\((instance, )?agent_id\) group_left "
                                    r"evonic_sandbox_alert_threshold_ratio\{resource=\"" + resource)
+
+
+RUNBOOK_SECTIONS = ("## What it means", "## Why it matters", "## Find the session and tool",
+                    "## What to change", "## When to silence")
+
+
+def github_anchor(heading):
+    """The anchor GitHub (and most Markdown renderers) gives a heading."""
+    return re.sub(r"[^a-z0-9 _-]", "", heading.strip().lower()).replace(" ", "-")
+
+
+class RunbookTest(unittest.TestCase):
+    """Every alert's runbook_url names docs/runbooks/<alert>.md, which exists, quotes the rule,
+    has the sections operators look for, and uses only metrics the exporter serves and PromQL
+    that parses (each line of a ```promql block is one query, except a block that quotes the
+    rule's expression)."""
+
+    def runbook(self, name):
+        with open(src("docs", "runbooks", name)) as f:
+            return f.read()
+
+    def test_every_rule_links_its_runbook_and_the_file_exists(self):
+        for r in rules():
+            url = r.get("annotations", {}).get("runbook_url")
+            self.assertEqual(url, f"docs/runbooks/{r['alert']}.md",
+                             f"{r['alert']}: runbook_url missing or not docs/runbooks/<alert>.md")
+            self.assertTrue(os.path.isfile(src(url)), f"{r['alert']}: {url} does not exist")
+        # promtool compares annotations exactly; say plainly which case forgot the link.
+        with open(src("tests", "deploy", "rules_test.yml")) as f:
+            cases = [c for t in yaml.safe_load(f)["tests"] for c in t["alert_rule_test"]]
+        for c in cases:
+            for a in c["exp_alerts"]:
+                self.assertEqual(a["exp_annotations"].get("runbook_url"),
+                                 f"docs/runbooks/{c['alertname']}.md", c["alertname"])
+
+    def test_one_runbook_per_alert_and_the_index_lists_them(self):
+        alerts = {r["alert"] for r in rules()}
+        pages = {os.path.basename(p)[:-3] for p in glob.glob(src("docs", "runbooks", "*.md"))}
+        self.assertEqual(pages - {"README"}, alerts)
+        index = self.runbook("README.md")
+        for alert in alerts:
+            self.assertIn(f"]({alert}.md)", index, f"docs/runbooks/README.md lacks {alert}")
+
+    def test_each_runbook_names_its_alert_quotes_the_rule_and_has_the_sections(self):
+        for r in rules():
+            text = self.runbook(f"{r['alert']}.md")
+            where = f"docs/runbooks/{r['alert']}.md"
+            self.assertTrue(text.startswith(f"# {r['alert']}\n"), where + ": title")
+            self.assertIn(" ".join(r["expr"].split()), " ".join(text.split()),
+                          where + ": does not quote the rule's expr as it is in rules.yml")
+            if "for" in r:
+                self.assertIn(f"`for: {r['for']}`", text, where)
+            else:
+                self.assertIn("no `for:`", text, where)
+            self.assertIn(f"`{r['labels']['severity']}`", text.split("\n## ")[0], where)
+            headings = re.findall(r"(?m)^## .*$", text)
+            self.assertEqual(headings, list(RUNBOOK_SECTIONS), where)
+        index = self.runbook("README.md")
+        for setting in ("SANDBOX_MEMORY_LIMIT", "SANDBOX_CPU_LIMIT", "SANDBOX_MAX_CONTAINERS",
+                        "SANDBOX_IDLE_TIMEOUT", "--pids-limit=256", "--thresholds.file",
+                        "/api/agents/AGENT/sandbox/stats", "/ui/agents/AGENT"):
+            self.assertIn(setting, index)
+
+    def test_metrics_used_are_served_and_queries_parse(self):
+        table = metric_table()
+        exprs = {" ".join(r["expr"].split()) for r in rules()}
+        queries, missing = [], {}
+        for path in sorted(glob.glob(src("docs", "runbooks", "*.md"))):
+            name = os.path.basename(path)
+            text = self.runbook(name)
+            used = set(re.findall(r"\b(?:evonic|process)_[a-z0-9_]*[a-z0-9]\b", text))
+            for block in re.findall(r"```promql\n(.*?)```", text, re.S):
+                used |= metric_names(block)
+                if " ".join(block.split()) in exprs:
+                    continue
+                queries += [(name, q.strip()) for q in block.splitlines() if q.strip()]
+            for n in used:
+                if not served(n, table):
+                    missing.setdefault(n, []).append(name)
+        self.assertEqual(missing, {}, "runbooks use metrics the exporter does not serve")
+        self.assertGreater(len(queries), 20)  # the blocks were found
+        # promtool parses them as recording rules.
+        doc = {"groups": [{"name": "runbook-queries", "rules": [
+            {"record": f"runbook:{name[:-3]}:query{i}", "expr": q}
+            for i, (name, q) in enumerate(queries)]}]}
+        d = tempfile.mkdtemp(prefix="runbook-queries-")
+        try:
+            path = os.path.join(d, "queries.yml")
+            with open(path, "w") as f:
+                yaml.safe_dump(doc, f)
+            out = run(["promtool", "check", "rules", path])
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_relative_links_resolve(self):
+        for path in sorted(glob.glob(src("docs", "runbooks", "*.md"))):
+            text = self.runbook(os.path.basename(path))
+            for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)", text):
+                if re.match(r"[a-z]+:", target):
+                    continue
+                full = os.path.normpath(os.path.join(os.path.dirname(path), target or
+                                                     os.path.basename(path)))
+                self.assertTrue(os.path.exists(full), f"{path}: {target}")
+                if anchor and full.endswith(".md"):
+                    with open(full) as f:
+                        anchors = {github_anchor(h) for h in re.findall(r"(?m)^#+ (.*)$", f.read())}
+                    self.assertIn(anchor, anchors, f"{path}: {target}#{anchor}")
 
 
 class PrometheusConfigTest(unittest.TestCase):
