@@ -160,7 +160,9 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(len(uids), len(dashboards()))
         drill = dashboards()["agent-drilldown.json"]
         self.assertEqual([v["name"] for v in drill["templating"]["list"]],
-                         ["datasource", "agent_id", "session_id"])
+                         ["datasource", "instance", "agent_id", "session_id"])
+        pool = dashboards()["pool-overview.json"]
+        self.assertEqual([v["name"] for v in pool["templating"]["list"]], ["datasource", "instance"])
 
     def test_every_panel_has_title_description_unit_and_honest_queries(self):
         table = metric_table()
