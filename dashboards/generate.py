@@ -12,20 +12,99 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DS = {"type": "prometheus", "uid": "${datasource}"}
 RI = "$__rate_interval"
+POOL_UID = "evonic-sandbox-pool"
+AGENT_UID = "evonic-sandbox-agent"
+
+# The thresholds of deploy/prometheus/rules.yml, drawn on the ratio panels that show what each rule
+# compares (test_deploy_files.py checks every ratio panel's steps against the rules). The CPU and
+# memory rules compare against evonic_sandbox_alert_threshold_ratio, per agent: the panels draw
+# the built-in default (model/alert_thresholds.h), which --thresholds.file may change per agent.
+AGENT_DEFAULT = 0.9     # EvonicSandboxCpuNearLimit, EvonicSandboxMemoryNearLimit (the default)
+PIDS = 0.9              # EvonicSandboxPidsNearLimit
+POOL = 0.9              # EvonicSandboxPoolNearCapacity
+THROTTLED = 0.25        # EvonicSandboxCpuThrottled (severity info)
+WARNING, INFO = "red", "orange"  # the colour of a threshold step, by the rule's severity
 
 
-def panel(kind, title, description, unit, targets, w=12, h=8, **options):
-    """One panel; targets are (expr, legend) pairs. Grid positions are filled in by layout()."""
+def thresholds(steps=(), base="green"):
+    """Explicit steps, so that no panel keeps Grafana's default (red at 80)."""
+    return {"mode": "absolute",
+            "steps": [{"value": None, "color": base}] +
+                     [{"value": v, "color": c} for v, c in steps]}
+
+
+def link(title, url, tooltip, include_vars=False, keep_time=False):
+    """A dashboard link or a data link. Grafana's data links have no includeVars/keepTime (the
+    schema's DashboardLink type asks for the keys): their URL carries variables and time range."""
+    return {"title": title, "type": "link", "url": url, "icon": "dashboard", "tooltip": tooltip,
+            "tags": [], "asDropdown": False, "targetBlank": False, "includeVars": include_vars,
+            "keepTime": keep_time}
+
+
+def to_drilldown(agent, session=None):
+    """A data link from a per-agent series (or table row) to the agent's drill-down, carrying the
+    agent (and session), the datasource and engine variables and the time range."""
+    url = (f"/d/{AGENT_UID}/?var-agent_id={agent}" +
+           (f"&var-session_id={session}" if session else "") +
+           "&${datasource:queryparam}&${instance:queryparam}&${__url_time_range}")
+    return link("Agent drill-down", url, "This agent's sessions, tools and OOM kills")
+
+
+AGENT_LINK = to_drilldown("${__field.labels.agent_id}")
+SESSION_LINK = to_drilldown("${__field.labels.agent_id}", "${__field.labels.session_id}")
+ROW_LINK = to_drilldown("${__data.fields.agent_id}")  # tables: the row's agent_id column
+
+
+def panel(kind, title, description, unit, targets, w=12, h=8, steps=(), base="green", links=(),
+          **options):
+    """One panel; targets are (expr, legend) pairs. Grid positions are filled in by layout().
+    Every panel has explicit thresholds (`steps` above the `base` colour); a 0-1 ratio
+    (percentunit) is drawn from 0 to 1; a time series draws its threshold steps as dashed lines,
+    a stat or bar gauge takes its colour from them."""
+    defaults = {"unit": unit, "thresholds": thresholds(steps, base)}
+    if unit == "percentunit":
+        defaults.update({"min": 0, "max": 1})
+    if steps and kind == "timeseries":
+        defaults["custom"] = {"thresholdsStyle": {"mode": "dashed"}}
+    if kind in ("stat", "bargauge"):
+        defaults["color"] = {"mode": "thresholds"}
+    if links:
+        defaults["links"] = list(links)
     p = {
         "type": kind, "title": title, "description": description, "datasource": DS,
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "fieldConfig": {"defaults": defaults, "overrides": []},
         "options": options or {},
+        # Tables read instant results as rows; bar gauges read instant series (one bar each,
+        # named by the legend, with labels for their data links).
         "targets": [{"datasource": DS, "expr": e, "legendFormat": l, "refId": chr(65 + i),
-                     **({"instant": True, "format": "table"} if kind in ("table", "bargauge") else {})}
+                     **({"instant": True, "format": "table"} if kind == "table" else
+                        {"instant": True, "format": "time_series"} if kind == "bargauge" else {})}
                     for i, (e, l) in enumerate(targets)],
         "gridPos": {"w": w, "h": h, "x": 0, "y": 0},
     }
     return p
+
+
+def annotations(selector):
+    """OOM kills, sandboxes created and destroyed, from the exporter's per-agent counters (which
+    carry no session_id: the drill-down's panels and the REST API name the session)."""
+    def one(name, color, counter, title, text):
+        return {"name": name, "datasource": DS, "enable": True, "hide": False,
+                "iconColor": color,
+                "expr": f"increase({counter}{selector}[{RI}]) > 0",
+                "titleFormat": title, "textFormat": text, "tagKeys": "agent_id,instance"}
+    per_agent = " (counted per agent, not per session)"
+    return [
+        one("OOM kills", "red", "evonic_sandbox_oom_kills_total", "OOM kill: agent {{agent_id}}",
+            "The kernel killed a process for lack of memory in a sandbox of agent {{agent_id}} "
+            "on {{instance}}" + per_agent + "."),
+        one("Sandboxes created", "green", "evonic_sandbox_created_total",
+            "Sandbox created: agent {{agent_id}}",
+            "A sandbox of agent {{agent_id}} was created on {{instance}}" + per_agent + "."),
+        one("Sandboxes destroyed", "blue", "evonic_sandbox_destroyed_total",
+            "Sandbox destroyed: agent {{agent_id}}",
+            "A sandbox of agent {{agent_id}} was removed on {{instance}}" + per_agent + "."),
+    ]
 
 
 def layout(panels):
@@ -56,15 +135,20 @@ def query_var(name, label, query, multi=False):
     return v
 
 
-def dashboard(uid, title, description, variables, panels):
+def engine_var():
+    return query_var("instance", "Engine",
+                     "label_values(evonic_sandbox_exporter_build_info, instance)", multi=True)
+
+
+def dashboard(uid, title, description, variables, panels, annotation_list, links):
     return {
         "uid": uid, "title": title, "description": description,
         "tags": ["evonic", "sandbox"], "timezone": "browser", "editable": True,
         "graphTooltip": 1, "schemaVersion": 39, "refresh": "30s",
         "time": {"from": "now-1h", "to": "now"},
-        "annotations": {"list": []},
+        "annotations": {"list": annotation_list},
         "templating": {"list": variables},
-        "links": [],
+        "links": links,
         "panels": layout(panels),
     }
 
@@ -82,52 +166,63 @@ def pool_overview():
                (f"max by (instance) (evonic_sandbox_pool_max_containers{sel})",
                 "max_containers {{instance}}")]),
         panel("stat", "Pool usage",
-              "Live sandboxes as a share of max_containers, all selected engines together. The "
-              "pool alert fires at 90 % for 10 minutes.", "percentunit",
+              "Live sandboxes as a share of max_containers, all selected engines together. Red "
+              "from 90 %, where the pool alert fires (after 10 minutes, per engine).",
+              "percentunit",
               [(f"sum(evonic_sandbox_pool_containers{sel}) / "
-                f"sum(evonic_sandbox_pool_max_containers{sel})", "pool")], w=6),
+                f"sum(evonic_sandbox_pool_max_containers{sel})", "pool")], w=6,
+              steps=[(POOL, WARNING)]),
         panel("stat", "Engine and exporter health",
               "1 = healthy. Scrape up (Prometheus reaches the exporter), engine up (the exporter "
-              "reaches Docker) and event stream up, per engine.", "bool_yes_no",
+              "reaches Docker) and event stream up, per engine; red when 0 (down).",
+              "bool_yes_no",
               [(f'up{{job="evonic-sandbox-exporter",{I}}}', "scrape {{instance}}"),
                (f"evonic_sandbox_exporter_docker_up{sel}", "engine {{instance}}"),
-               (f"evonic_sandbox_exporter_events_up{sel}", "events {{instance}}")], w=6),
+               (f"evonic_sandbox_exporter_events_up{sel}", "events {{instance}}")], w=6,
+              base="red", steps=[(1, "green")]),
         panel("timeseries", "CPU by agent",
               "CPU cores used by all sandboxes of each agent. Which agent is the bottleneck?",
               "short",
               [(f"sum by (agent_id) (rate(evonic_sandbox_cpu_usage_seconds_total{sel}[{RI}]))",
-                "{{agent_id}}")]),
+                "{{agent_id}}")], links=[AGENT_LINK]),
         panel("timeseries", "Memory by agent",
               "Memory used by all sandboxes of each agent (as docker stats counts it).", "bytes",
-              [(f"sum by (agent_id) (evonic_sandbox_memory_usage_bytes{sel})", "{{agent_id}}")]),
+              [(f"sum by (agent_id) (evonic_sandbox_memory_usage_bytes{sel})", "{{agent_id}}")],
+              links=[AGENT_LINK]),
         panel("bargauge", "Top sessions by CPU, share of limit",
               "The ten sessions using the largest share of their CPU limit now. A session near "
-              "100 % for minutes is a runaway loop.", "percentunit",
+              "100 % for minutes is a runaway loop. Red from 90 %, the default of the CPU alert's "
+              "per-agent threshold (an agent's own is on its drill-down). A bar opens the "
+              "session's drill-down.", "percentunit",
               [(f"topk(10, rate(evonic_sandbox_cpu_usage_seconds_total{sel}[{RI}]) / "
                 f"evonic_sandbox_cpu_limit_cores{sel})", "{{agent_id}} / {{session_id}}")],
-              orientation="horizontal"),
+              steps=[(AGENT_DEFAULT, WARNING)], links=[SESSION_LINK], orientation="horizontal"),
         panel("bargauge", "Top sessions by memory, share of limit",
               "The ten sessions closest to their memory limit now; past the limit the kernel "
-              "OOM-kills.", "percentunit",
+              "OOM-kills. Red from 90 %, the default of the memory alert's per-agent threshold "
+              "(an agent's own is on its drill-down). A bar opens the session's drill-down.",
+              "percentunit",
               [(f"topk(10, evonic_sandbox_memory_usage_bytes{sel} / "
                 f"evonic_sandbox_memory_limit_bytes{sel})", "{{agent_id}} / {{session_id}}")],
-              orientation="horizontal"),
+              steps=[(AGENT_DEFAULT, WARNING)], links=[SESSION_LINK], orientation="horizontal"),
         panel("bargauge", "Top sessions by processes, share of PIDs limit",
               "The ten sessions closest to their --pids-limit: a fork bomb or leaked background "
-              "jobs show here first.", "percentunit",
+              "jobs show here first. Red from 90 %, where the PIDs alert fires. A bar opens the "
+              "session's drill-down.", "percentunit",
               [(f"topk(10, evonic_sandbox_pids{sel} / evonic_sandbox_pids_limit{sel})",
-                "{{agent_id}} / {{session_id}}")], orientation="horizontal"),
+                "{{agent_id}} / {{session_id}}")],
+              steps=[(PIDS, WARNING)], links=[SESSION_LINK], orientation="horizontal"),
         panel("timeseries", "OOM kills by agent",
               "Processes the kernel killed for lack of memory in each agent's sandboxes, per "
               "rate interval.", "short",
               [(f"sum by (agent_id) (increase(evonic_sandbox_oom_kills_total{sel}[{RI}]))",
-                "{{agent_id}}")]),
+                "{{agent_id}}")], links=[AGENT_LINK]),
         panel("timeseries", "Tool runs by agent",
               "Tool calls (docker exec) started per second by each agent, by tool (bash, python, "
               "other).", "ops",
               [(f"sum by (agent_id, tool) "
                 f"(rate(evonic_sandbox_tool_executions_total{sel}[{RI}]))",
-                "{{agent_id}} {{tool}}")]),
+                "{{agent_id}} {{tool}}")], links=[AGENT_LINK]),
         panel("timeseries", "Sandboxes created and destroyed",
               "Sandbox churn per second on the selected engines: sessions starting and ending.",
               "ops",
@@ -149,23 +244,25 @@ def pool_overview():
                 f"(rate(evonic_sandbox_exporter_events_reconnects_total{sel}[{RI}]))",
                 "reconnects {{instance}}")]),
         panel("table", "Firing sandbox alerts",
-              "Alerts of deploy/prometheus/rules.yml firing now, by alert and agent.", "short",
+              "Alerts of deploy/prometheus/rules.yml firing now, by alert and agent. A row "
+              "opens its agent's drill-down.", "short",
               [('count by (alertname, agent_id, session_id) '
                 '(ALERTS{alertstate="firing",alertname=~"EvonicSandbox.*"})', "{{alertname}}")],
-              w=24),
+              w=24, links=[ROW_LINK]),
     ]
     return dashboard(
-        "evonic-sandbox-pool", "Evonic sandboxes: pool overview",
+        POOL_UID, "Evonic sandboxes: pool overview",
         "Capacity, CPU and memory by agent, the sessions nearest their limits, OOM kills, tool "
         "runs and the health of engine and exporter.",
-        [datasource_var(),
-         query_var("instance", "Engine", "label_values(evonic_sandbox_exporter_build_info, instance)",
-                   multi=True)],
-        panels)
+        [datasource_var(), engine_var()],
+        panels, annotations(sel),
+        [link("Agent drill-down", f"/d/{AGENT_UID}/",
+              "One agent's sessions (same datasource, engines and time range)",
+              include_vars=True, keep_time=True)])
 
 
 def agent_drilldown():
-    a = 'agent_id="$agent_id"'
+    a = I + ',agent_id="$agent_id"'
     s = "{" + a + ',session_id=~"$session_id"}'
     ag = "{" + a + "}"
     panels = [
@@ -176,22 +273,26 @@ def agent_drilldown():
               "The CPU and memory thresholds the alerts use for this agent (--thresholds.file, "
               "default 0.9), as a share of each sandbox's limit.", "percentunit",
               [(f"max by (resource) (evonic_sandbox_alert_threshold_ratio{ag})", "{{resource}}")],
-              w=6),
+              w=6, base="blue"),
         panel("timeseries", "Sandbox age", "How long each session's sandbox has been running.",
               "s", [(f"time() - evonic_sandbox_start_time_seconds{s}", "{{session_id}}")]),
         panel("timeseries", "CPU per session, share of limit",
-              "CPU used by each session as a share of its CPU limit, and the agent's alert "
-              "threshold (the series named threshold).", "percentunit",
+              "CPU used by each session as a share of its CPU limit, and this agent's alert "
+              "threshold (the series named threshold). The dashed line at 90 % is the default "
+              "threshold, which --thresholds.file may change per agent.", "percentunit",
               [(f"rate(evonic_sandbox_cpu_usage_seconds_total{s}[{RI}]) / "
                 f"evonic_sandbox_cpu_limit_cores{s}", "{{session_id}}"),
-               (f'max(evonic_sandbox_alert_threshold_ratio{{{a},resource="cpu"}})', "threshold")]),
+               (f'max(evonic_sandbox_alert_threshold_ratio{{{a},resource="cpu"}})', "threshold")],
+              steps=[(AGENT_DEFAULT, WARNING)]),
         panel("timeseries", "Memory per session, share of limit",
-              "Memory used by each session as a share of its memory limit, and the agent's "
-              "alert threshold (the series named threshold).", "percentunit",
+              "Memory used by each session as a share of its memory limit, and this agent's "
+              "alert threshold (the series named threshold). The dashed line at 90 % is the "
+              "default threshold, which --thresholds.file may change per agent.", "percentunit",
               [(f"evonic_sandbox_memory_usage_bytes{s} / evonic_sandbox_memory_limit_bytes{s}",
                 "{{session_id}}"),
                (f'max(evonic_sandbox_alert_threshold_ratio{{{a},resource="memory"}})',
-                "threshold")]),
+                "threshold")],
+              steps=[(AGENT_DEFAULT, WARNING)]),
         panel("timeseries", "CPU per session", "CPU cores used by each session.", "short",
               [(f"rate(evonic_sandbox_cpu_usage_seconds_total{s}[{RI}])", "{{session_id}}")]),
         panel("timeseries", "Memory per session", "Memory used by each session, and its limit.",
@@ -207,9 +308,11 @@ def agent_drilldown():
                 "sent {{session_id}}")]),
         panel("timeseries", "CPU throttling per session",
               "Share of CPU scheduling periods in which each session was throttled by its CPU "
-              "limit; above 25 % for 10 minutes fires an alert.", "percentunit",
+              "limit; above 25 % (the dashed line) for 10 minutes fires an alert.",
+              "percentunit",
               [(f"rate(evonic_sandbox_cpu_throttled_periods_total{s}[{RI}]) / "
-                f"rate(evonic_sandbox_cpu_periods_total{s}[{RI}])", "{{session_id}}")]),
+                f"rate(evonic_sandbox_cpu_periods_total{s}[{RI}])", "{{session_id}}")],
+              steps=[(THROTTLED, INFO)]),
         panel("timeseries", "Processes per session against the PIDs limit",
               "Processes and threads in each session, and its --pids-limit.", "short",
               [(f"evonic_sandbox_pids{s}", "{{session_id}}"),
@@ -236,15 +339,17 @@ def agent_drilldown():
               [(f"sum(increase(evonic_sandbox_oom_kills_total{ag}[{RI}]))", "OOM kills")], w=24),
     ]
     return dashboard(
-        "evonic-sandbox-agent", "Evonic sandboxes: agent drill-down",
+        AGENT_UID, "Evonic sandboxes: agent drill-down",
         "One agent's sessions: CPU, memory, network, throttling and processes per session; the "
         "agent's tool runs, failures, durations and OOM kills.",
-        [datasource_var(),
-         query_var("agent_id", "Agent", "label_values(evonic_sandbox_info, agent_id)"),
+        [datasource_var(), engine_var(),
+         query_var("agent_id", "Agent", "label_values(evonic_sandbox_info{" + I + "}, agent_id)"),
          query_var("session_id", "Session",
-                   'label_values(evonic_sandbox_info{agent_id="$agent_id"}, session_id)',
-                   multi=True)],
-        panels)
+                   "label_values(evonic_sandbox_info{" + a + "}, session_id)", multi=True)],
+        panels, annotations(ag),
+        [link("Pool overview", f"/d/{POOL_UID}/",
+              "All agents and engines (same datasource, engines and time range)",
+              include_vars=True, keep_time=True)])
 
 
 DASHBOARDS = {"pool-overview.json": pool_overview, "agent-drilldown.json": agent_drilldown}

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Static checks of what operators deploy: the alert rules (promtool check + promtool test), their
 runbooks (docs/runbooks/, one per alert, linked by runbook_url), the Prometheus configs, the
-Grafana dashboards (Grafana's JSON schema and this project's panel rules),
-that every metric a dashboard or rule uses is in the exporter's metric table, the compose file
+Grafana dashboards (Grafana's JSON schema and this project's panel rules; the ratio panels'
+thresholds against the alert rules, the links between overview and drill-down, the OOM and
+lifecycle annotations), that every metric a dashboard (panels and annotations) or rule uses is in
+the exporter's metric table, the compose file
 (docker-compose config, mounts cross-checked against the repository, the socket proxy and the
 exporter hardened), the socket proxy's HAProxy config (haproxy -c, its allow-list against the
 exporter's requests and the refused ones), the Dockerfile's inputs and the systemd unit
@@ -54,10 +56,54 @@ def panels(dashboard):
         yield from p.get("panels", [])  # rows
 
 
+def queries(dashboard):
+    """(where, expr) of every panel query and every annotation query of a dashboard."""
+    for p in panels(dashboard):
+        for t in p.get("targets", []):
+            yield p.get("title"), t["expr"]
+    for a in dashboard.get("annotations", {}).get("list", []):
+        if "expr" in a:
+            yield "annotation " + a["name"], a["expr"]
+
+
 def rules():
     with open(src("deploy", "prometheus", "rules.yml")) as f:
         doc = yaml.safe_load(f)
     return [r for g in doc["groups"] for r in g["rules"]]
+
+
+THRESHOLD_METRIC = "evonic_sandbox_alert_threshold_ratio"
+RATIO_ALERTS = {"EvonicSandboxCpuNearLimit", "EvonicSandboxMemoryNearLimit",
+                "EvonicSandboxPidsNearLimit", "EvonicSandboxPoolNearCapacity",
+                "EvonicSandboxCpuThrottled"}
+
+
+def built_in_threshold():
+    """The per-agent threshold an agent has unless --thresholds.file says otherwise."""
+    with open(src("model", "alert_thresholds.h")) as f:
+        m = re.search(r"kBuiltInDefault\s*=\s*([0-9.]+)", f.read())
+    assert m, "kBuiltInDefault not found in model/alert_thresholds.h"
+    return float(m.group(1))
+
+
+def ratio_rules():
+    """The rules that compare a ratio with a threshold, by the metrics of the ratio:
+    {frozenset(metric names): (alert, threshold, per_agent)}. A per-agent rule (joined with
+    evonic_sandbox_alert_threshold_ratio) has the built-in default as its threshold."""
+    out = {}
+    for r in rules():
+        expr = " ".join(r["expr"].split())
+        if "/" not in expr:
+            continue
+        per_agent = THRESHOLD_METRIC in expr
+        if per_agent:
+            value = built_in_threshold()
+        else:
+            m = re.search(r"(?:>=|>)\s*([0-9.]+)$", expr)
+            assert m, r["alert"] + ": no literal threshold at the end of " + expr
+            value = float(m.group(1))
+        out[frozenset(metric_names(expr) - {THRESHOLD_METRIC})] = (r["alert"], value, per_agent)
+    return out
 
 
 def metric_table():
@@ -269,7 +315,9 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(len(uids), len(dashboards()))
         drill = dashboards()["agent-drilldown.json"]
         self.assertEqual([v["name"] for v in drill["templating"]["list"]],
-                         ["datasource", "agent_id", "session_id"])
+                         ["datasource", "instance", "agent_id", "session_id"])
+        pool = dashboards()["pool-overview.json"]
+        self.assertEqual([v["name"] for v in pool["templating"]["list"]], ["datasource", "instance"])
 
     def test_every_panel_has_title_description_unit_and_honest_queries(self):
         table = metric_table()
@@ -283,27 +331,25 @@ class DashboardTest(unittest.TestCase):
                 self.assertTrue(p.get("fieldConfig", {}).get("defaults", {}).get("unit"), where)
                 self.assertEqual(p["datasource"], {"type": "prometheus", "uid": "${datasource}"})
                 self.assertTrue(p.get("targets"), where)
-                for t in p["targets"]:
-                    expr = t["expr"]
-                    # Rates over $__rate_interval (or the dashboard's range), never a literal.
-                    for rng in re.findall(r"\b(?:rate|irate|increase)\([^\[]*\[([^\]]*)\]", expr):
-                        self.assertIn(rng, ("$__rate_interval", "$__range"), where + ": " + expr)
-                    # Counters only inside rate() or increase().
-                    for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
-                        n = m.group(0)
-                        if table.get(n, ("",))[0] != "counter" and not n.endswith("_bucket"):
-                            continue
-                        before = expr[: m.start()]
-                        self.assertRegex(before, r"(rate|increase)\($", where + ": " + expr)
+            for where, expr in queries(d):  # panels' and annotations' queries
+                where = f"{name}: {where!r}: {expr}"
+                # Rates over $__rate_interval (or the dashboard's range), never a literal.
+                for rng in re.findall(r"\b(?:rate|irate|increase)\([^\[]*\[([^\]]*)\]", expr):
+                    self.assertIn(rng, ("$__rate_interval", "$__range"), where)
+                # Counters only inside rate() or increase().
+                for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
+                    n = m.group(0)
+                    if table.get(n, ("",))[0] != "counter" and not n.endswith("_bucket"):
+                        continue
+                    self.assertRegex(expr[: m.start()], r"(rate|increase)\($", where)
 
     def test_every_metric_used_is_in_the_metric_table(self):
         table = metric_table()
         used = {}
         for name, d in dashboards().items():
-            for p in panels(d):
-                for t in p.get("targets", []):
-                    for n in metric_names(t["expr"]):
-                        used.setdefault(n, set()).add(f"{name}: {p['title']}")
+            for where, expr in queries(d):
+                for n in metric_names(expr):
+                    used.setdefault(n, set()).add(f"{name}: {where}")
             for v in d["templating"]["list"]:
                 if v["type"] == "query":
                     for n in variable_query_names(v["query"]):
@@ -314,6 +360,144 @@ class DashboardTest(unittest.TestCase):
         self.assertIn("evonic_sandbox_cpu_usage_seconds_total", used)  # the lexer works
         missing = {n: sorted(w) for n, w in used.items() if not served(n, table)}
         self.assertEqual(missing, {}, "metrics used but not in the exporter's metric table")
+
+
+class DashboardThresholdsLinksAnnotationsTest(unittest.TestCase):
+    """What the dashboards mark: the alert rules' thresholds on the ratio panels, the links between
+    overview and drill-down, and the OOM and lifecycle annotations."""
+    DS = {"type": "prometheus", "uid": "${datasource}"}
+
+    def test_every_panel_sets_its_thresholds(self):
+        # Without explicit steps Grafana colours red from 80, whatever the unit.
+        for name, d in dashboards().items():
+            for p in panels(d):
+                if p["type"] == "row":
+                    continue
+                where = f"{name}: {p['title']!r}"
+                th = p["fieldConfig"]["defaults"].get("thresholds")
+                self.assertTrue(th, where + ": Grafana's default thresholds (red at 80)")
+                self.assertEqual(th["mode"], "absolute", where)
+                self.assertIsNone(th["steps"][0]["value"], where + ": the base step")
+                values = [s["value"] for s in th["steps"][1:]]
+                self.assertEqual(values, sorted(values), where)
+                self.assertNotIn(80, values, where)
+
+    def test_ratio_panels_draw_the_alert_rules_thresholds(self):
+        by_metrics = ratio_rules()
+        self.assertEqual({a for a, _, _ in by_metrics.values()}, RATIO_ALERTS)  # the parser works
+        drawn = set()
+        for name, d in dashboards().items():
+            for p in panels(d):
+                defaults = p.get("fieldConfig", {}).get("defaults", {})
+                where = f"{name}: {p.get('title')!r}"
+                if p["type"] == "bargauge":
+                    self.assertEqual(defaults.get("unit"), "percentunit", where)
+                if defaults.get("unit") != "percentunit":
+                    continue
+                # A 0-1 ratio (a share of a limit, of periods, or a threshold) drawn from 0 to 1.
+                self.assertEqual((defaults.get("min"), defaults.get("max")), (0, 1), where)
+                above = [s["value"] for s in defaults["thresholds"]["steps"][1:]]
+                names = set().union(*(metric_names(t["expr"]) for t in p["targets"]))
+                rule = by_metrics.get(frozenset(names - {THRESHOLD_METRIC}))
+                if rule is None:
+                    self.assertEqual(above, [], where + ": a threshold no alert rule has")
+                    continue
+                alert, value, per_agent = rule
+                self.assertEqual(above, [value], f"{where}: the threshold of {alert}")
+                drawn.add(alert)
+                if p["type"] == "timeseries":  # otherwise a time series does not draw the steps
+                    style = defaults.get("custom", {}).get("thresholdsStyle", {}).get("mode")
+                    self.assertIn(style, ("line", "dashed", "line+area", "dashed+area"), where)
+                else:
+                    self.assertEqual(defaults.get("color", {}).get("mode"), "thresholds", where)
+                if per_agent:  # the line is the default; an agent may have its own
+                    self.assertIn("default", p["description"], where)
+                    self.assertIn(f"{value:.0%}".replace("%", " %"), p["description"], where)
+        self.assertEqual(drawn, RATIO_ALERTS, "alert rules whose threshold no panel draws")
+
+    def assert_link_to(self, link, target, where, dashboard_link):
+        self.assertEqual(link["type"], "link", where)
+        m = re.fullmatch(r"/d/([a-z0-9-]+)/?(?:\?(.*))?", link["url"])
+        self.assertTrue(m, where + ": " + link["url"])
+        self.assertEqual(m.group(1), target["uid"], where)
+        if dashboard_link:
+            # Grafana appends the current variables and time range to a dashboard link.
+            self.assertIs(link["includeVars"], True, where)
+            self.assertIs(link["keepTime"], True, where)
+        return (m.group(2) or "").split("&")
+
+    def test_overview_links_to_the_drilldown_and_back(self):
+        ds = dashboards()
+        pool, drill = ds["pool-overview.json"], ds["agent-drilldown.json"]
+        names = {d["uid"]: [v["name"] for v in d["templating"]["list"]] for d in ds.values()}
+        # Dashboard links both ways, with variables and time range.
+        for source, target in ((pool, drill), (drill, pool)):
+            links = [l for l in source["links"] if target["uid"] in l.get("url", "")]
+            self.assertEqual(len(links), 1, source["title"] + " -> " + target["title"])
+            self.assertEqual(self.assert_link_to(links[0], target, source["title"], True), [""])
+        # Every per-agent panel of the overview opens the agent's drill-down (a data link: its URL
+        # carries the agent, the session where the series has one, datasource, engines, time).
+        linked = []
+        for p in panels(pool):
+            legends = " ".join(t.get("legendFormat", "") for t in p.get("targets", []))
+            exprs = " ".join(t["expr"] for t in p.get("targets", []))
+            if "{{agent_id}}" not in legends and not re.search(r"by \([^)]*agent_id", exprs):
+                continue
+            where = f"overview: {p['title']!r}"
+            links = p["fieldConfig"]["defaults"].get("links", [])
+            self.assertEqual(len(links), 1, where + ": no link to the drill-down")
+            params = self.assert_link_to(links[0], drill, where, False)
+            carried = dict(x.split("=", 1) for x in params if x.startswith("var-"))
+            formatted = {x for x in params if x.startswith("${")}
+            agent = ("${__field.labels.agent_id}" if "{{agent_id}}" in legends
+                     else "${__data.fields.agent_id}")  # a table row
+            self.assertEqual(carried.get("var-agent_id"), agent, where)
+            if "{{session_id}}" in legends:
+                self.assertEqual(carried.get("var-session_id"), "${__field.labels.session_id}",
+                                 where)
+            self.assertEqual(formatted, {"${datasource:queryparam}", "${instance:queryparam}",
+                                         "${__url_time_range}"}, where)
+            for var in list(carried) + [f[2:-len(":queryparam}")] for f in formatted
+                                        if f.endswith(":queryparam}")]:
+                self.assertIn(var.replace("var-", ""), names[drill["uid"]], where)
+            for f in formatted:
+                if f.endswith(":queryparam}"):
+                    self.assertIn(f[2:-len(":queryparam}")], names[pool["uid"]], where)
+            linked.append(p["title"])
+        self.assertGreaterEqual(set(linked), {"CPU by agent", "Memory by agent",
+                                              "Top sessions by CPU, share of limit",
+                                              "OOM kills by agent", "Firing sandbox alerts"})
+
+    def test_oom_and_lifecycle_annotations(self):
+        table = metric_table()
+        wanted = {"OOM kills": "evonic_sandbox_oom_kills_total",
+                  "Sandboxes created": "evonic_sandbox_created_total",
+                  "Sandboxes destroyed": "evonic_sandbox_destroyed_total"}
+        for name, d in dashboards().items():
+            anns = {a["name"]: a for a in d["annotations"]["list"] if not a.get("builtIn")}
+            self.assertEqual(set(anns), set(wanted), name)
+            self.assertEqual(len({a["iconColor"] for a in anns.values()}), len(wanted), name)
+            for title, counter in wanted.items():
+                a, where = anns[title], f"{name}: annotation {title!r}"
+                self.assertEqual(table[counter][0], "counter", counter)
+                self.assertEqual(a["datasource"], self.DS, where)
+                self.assertIs(a["enable"], True, where)
+                self.assertIs(a.get("hide", False), False, where)
+                self.assertTrue(a["iconColor"], where)
+                # An increase of the exporter's counter, only where there was one.
+                self.assertEqual(metric_names(a["expr"]), {counter}, where)
+                self.assertRegex(a["expr"], r"^increase\(" + counter +
+                                 r"\{[^}]*\}\[\$__rate_interval\]\) > 0$", where)
+                self.assertIn('instance=~"$instance"', a["expr"], where)
+                if "agent_id" in names_of(d):
+                    self.assertIn('agent_id="$agent_id"', a["expr"], where)
+                self.assertIn("{{agent_id}}", a["titleFormat"], where)
+                for label in ("{{agent_id}}", "{{instance}}"):
+                    self.assertIn(label, a["textFormat"], where)
+
+
+def names_of(dashboard):
+    return [v["name"] for v in dashboard["templating"]["list"]]
 
 
 class ComposeTest(unittest.TestCase):

@@ -4,8 +4,10 @@ sandboxes, the exporter, Debian's Prometheus with deploy/prometheus/rules.yml an
 Alertmanager, all on 127.0.0.1), then:
   - the PIDs alert reaches Alertmanager (its API and amtool) within two minutes;
   - every panel query of both dashboards (variables substituted, the drill-down for each loaded
-    agent) returns data from that Prometheus, and the panels for what the demo provokes (busy CPU,
-    memory near the limit, PIDs near the limit, the OOM kill) show non-zero values;
+    agent) returns data from that Prometheus, every annotation query (OOM kills, sandboxes created
+    and destroyed) evaluates as the range query Grafana makes of it, and the panels for what the
+    demo provokes (busy CPU, memory near the limit, PIDs near the limit, the OOM kill) show
+    non-zero values, the OOM kill also as an annotation on both dashboards;
   - a SIGHUP applies an edited thresholds file, and a broken one keeps the last good values;
   - Ctrl-C (SIGINT) stops everything: ports closed, the engine gone, the demo folder removed.
 About 2-3 minutes.
@@ -147,6 +149,26 @@ class LiveStackTest(unittest.TestCase):
                             empty.append(f"{name} [{agent}] {p['title']}: {expr}")
         self.assertGreater(queries, 40)
         self.assertEqual(empty, [], "panel queries without data:\n" + "\n".join(empty))
+        # Annotation queries: Grafana runs them as range queries; they must parse and evaluate
+        # (whether they mark anything depends on what happened: the OOM kill is test_3's).
+        annotations = 0
+        for name, d in dashboards().items():
+            for agent in self.agents_for(d):
+                for a in d["annotations"]["list"]:
+                    if "expr" in a:
+                        self.annotation_events(a, agent)
+                        annotations += 1
+        self.assertGreaterEqual(annotations, 6)
+
+    def agents_for(self, dashboard):
+        return [None] if "agent_id" not in json.dumps(dashboard["templating"]) else \
+            sorted(self.agents.values())
+
+    def annotation_events(self, annotation, agent=None):
+        """The series an annotation query returns over the test's run, as Grafana asks for them
+        (a range query; self.prom fails unless Prometheus answers success)."""
+        return self.prom("/api/v1/query_range", query=substitute(annotation["expr"], agent),
+                         start=f"{self.t0 - 5:.3f}", end=f"{time.time():.3f}", step="5")["result"]
 
     def panel_max(self, dashboard, title, agent=None, label=None, value=None):
         """The largest value over the test's run of a panel's queries (only series whose `label`
@@ -190,6 +212,18 @@ class LiveStackTest(unittest.TestCase):
                                                 value=a["OOM"]),
                          timeout=90, interval=5)
         self.assertGreater(oom, 0)
+        # ... and is marked by the OOM annotation of both dashboards (the drill-down's for that
+        # agent), labelled with the agent its title names.
+        for name, d in dashboards().items():
+            oom_annotation = [x for x in d["annotations"]["list"] if x["name"] == "OOM kills"]
+            self.assertEqual(len(oom_annotation), 1, name)
+            agent = a["OOM"] if self.agents_for(d) != [None] else None
+            events = wait_until(
+                f"the OOM annotation of {name}",
+                lambda: [r for r in self.annotation_events(oom_annotation[0], agent)
+                         if r["metric"].get("agent_id") == a["OOM"]],
+                timeout=30, interval=5)
+            self.assertTrue(events[0]["values"], name)
         # The agent's first OOM kill fires the OOM alert (its counter started at 0), which
         # reaches Alertmanager too.
         am = self.info["ALERTMANAGER_URL"]
