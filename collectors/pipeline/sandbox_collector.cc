@@ -218,7 +218,8 @@ void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
   std::vector<StatsTarget> again;
   std::vector<std::size_t> at;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    if (!outcomes[i].reading && !outcomes[i].gone) {
+    // Also a partial reading (a controller or file it cannot read): the engine may have it all.
+    if (!outcomes[i].error.empty() && !outcomes[i].gone) {
       again.push_back(targets[i]);
       at.push_back(i);
     }
@@ -229,7 +230,7 @@ void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
     // (Without inspect details cgroupfs could not look, which says nothing against it.)
     if (again[k].details != nullptr && from_engine[k].reading && !from_engine[k].reading->stopped) {
       // The engine has it and can read it, cgroupfs cannot: cgroupfs is wrong here.
-      stats_.FallBack("cannot read the cgroup of a live sandbox (" + outcomes[at[k]].error +
+      stats_.FallBack("cannot read all of the cgroup of a live sandbox (" + outcomes[at[k]].error +
                       "); its engine answer was usable");
     }
     outcomes[at[k]] = std::move(from_engine[k]);

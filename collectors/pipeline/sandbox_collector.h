@@ -71,8 +71,9 @@ class SandboxCollector {
   /// (and `result` says why) when the engine cannot list them.
   const std::vector<ContainerRef>* ListSandboxes(CycleResult& result);
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
-  /// auto mode: what cgroupfs could not read is asked of the engine at once, in this cycle; an
-  /// engine answer with values for it makes auto fall back (cgroupfs cannot see that sandbox).
+  /// auto mode: a sandbox cgroupfs could not read, or not read all of, is asked of the engine at
+  /// once, in this cycle; an engine answer with values for it makes auto fall back (cgroupfs
+  /// cannot see all that the engine can).
   void SecondLook(const std::vector<StatsTarget>& targets, std::vector<StatsOutcome>& outcomes);
   /// Offers one of `targets` to the verifier when a check is due.
   void Verify(const std::vector<StatsTarget>& targets,

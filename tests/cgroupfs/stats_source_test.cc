@@ -165,6 +165,18 @@ TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
   EXPECT_EQ(Count("stats"), 5u);
 }
 
+TEST_F(StatsSourceTest, AControllerAutoCannotReadMakesItFallBackWithoutAGap) {
+  engine_.SetInfo(kInfoV1);
+  tree_.Remove(std::string("pids/docker/") + kIds[2]);  // e.g. pids not mounted for it
+  SandboxCollector& collector = Collector(StatsSourceMode::kAuto);
+  CycleResult r = collector.Collect();
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.stats_source, "engine");
+  const model::Sandbox* s = Find(r, "evonic-admin-6f07b262");
+  ASSERT_TRUE(s && s->usage && s->usage->pids);  // from the engine's answer
+  EXPECT_EQ(Count("stats"), 1u);
+}
+
 TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
   engine_.SetInfo(kInfoV1);
   SandboxCollector& collector = Collector(StatsSourceMode::kCgroupfs);
