@@ -11,10 +11,7 @@
 
 namespace evonic::collectors::cgroupfs {
 
-namespace {
-
-// The largest file read here is memory.stat (about 1 KiB) or a busy host's /proc/stat.
-constexpr std::size_t kMaxFile = 256 * 1024;
+namespace detail {
 
 // A directory held open, so that its files are opened relative to it: one path walk per
 // directory instead of one per file (the walks were a tenth of a cycle's CPU at 200 sandboxes).
@@ -33,6 +30,15 @@ class Dir {
  private:
   int fd_;
 };
+
+}  // namespace detail
+
+using detail::Dir;
+
+namespace {
+
+// The largest file read here is memory.stat (about 1 KiB) or a busy host's /proc/stat.
+constexpr std::size_t kMaxFile = 256 * 1024;
 
 // The whole of a small file (relative to `dir`, or absolute with AT_FDCWD); nullopt when it
 // cannot be opened or read.
@@ -125,10 +131,10 @@ std::optional<HostSample> CgroupReader::ReadHost(std::string* why) const {
   return host;
 }
 
-void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string& problem) const {
+void CgroupReader::ReadV1(const std::string& path, const Dir& memory, StatsReading& r,
+                          std::string& problem) const {
   const Dir cpuacct(paths_.cgroupfs + "/cpuacct/" + path);
   const Dir cpu(paths_.cgroupfs + "/cpu/" + path);
-  const Dir memory(paths_.cgroupfs + "/memory/" + path);
   r.cpu.total_ns = ReadValue(cpuacct, "cpuacct.usage", problem, ParseSingleValue);
   if (auto stat = Slurp(cpuacct, "cpuacct.stat")) {
     // USER_HZ ticks, turned into nanoseconds as runc does for the engine.
@@ -172,8 +178,7 @@ void CgroupReader::ReadV1(const std::string& path, StatsReading& r, std::string&
   r.pids = ReadValue(pids, "pids.current", problem, ParseSingleValue);
 }
 
-void CgroupReader::ReadV2(const std::string& path, StatsReading& r, std::string& problem) const {
-  const Dir dir(paths_.cgroupfs + "/" + path);
+void CgroupReader::ReadV2(const Dir& dir, StatsReading& r, std::string& problem) const {
   if (auto stat = Slurp(dir, "cpu.stat")) {
     r.cpu.total_ns = Scaled(FlatKeyedValue(*stat, "usage_usec"), 1000);
     r.cpu_user_ns = Scaled(FlatKeyedValue(*stat, "user_usec"), 1000);
@@ -206,9 +211,14 @@ void CgroupReader::ReadV2(const std::string& path, StatsReading& r, std::string&
 CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, double now_seconds,
                               std::int64_t network_pid) const {
   CgroupRead out;
-  // The memory controller's directory (v1) or the one directory (v2) tells whether it exists.
-  const std::string probe = paths_.cgroupfs + (layout_.version == 2 ? "/" : "/memory/") + path;
-  if (path.empty() || !IsDirectory(probe)) {
+  // The memory controller's directory (v1) or the one directory (v2) tells whether it exists;
+  // held open, it is also where those files are read from.
+  if (path.empty()) {
+    out.gone = true;
+    return out;
+  }
+  const Dir probe(paths_.cgroupfs + (layout_.version == 2 ? "/" : "/memory/") + path);
+  if (!probe.ok()) {
     out.gone = true;
     return out;
   }
@@ -217,9 +227,9 @@ CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, d
   r.cpu.system_ns = host.system_ns;
   r.cpu.online_cpus = host.online_cpus;
   if (layout_.version == 2) {
-    ReadV2(path, r, out.problem);
+    ReadV2(probe, r, out.problem);
   } else {
-    ReadV1(path, r, out.problem);
+    ReadV1(path, probe, r, out.problem);
   }
   // As the engine: a limit above the host's memory (none set) is the host's memory.
   if (r.memory_limit && host.memory_total && *r.memory_limit > *host.memory_total) {

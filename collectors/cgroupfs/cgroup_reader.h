@@ -11,6 +11,10 @@
 
 namespace evonic::collectors::cgroupfs {
 
+namespace detail {
+class Dir;  // a directory held open (cgroup_reader.cc)
+}  // namespace detail
+
 /// Where the host's file systems are (flags --path.cgroupfs and --path.procfs), so that the
 /// exporter can run in a container with the host's trees mounted read-only.
 struct HostPaths {
@@ -55,8 +59,9 @@ class CgroupReader {
   const HostPaths& paths() const { return paths_; }
 
  private:
-  void ReadV1(const std::string& path, StatsReading& r, std::string& problem) const;
-  void ReadV2(const std::string& path, StatsReading& r, std::string& problem) const;
+  void ReadV1(const std::string& path, const detail::Dir& memory, StatsReading& r,
+              std::string& problem) const;
+  void ReadV2(const detail::Dir& dir, StatsReading& r, std::string& problem) const;
 
   HostPaths paths_;
   CgroupLayout layout_;
