@@ -21,7 +21,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from harness import Exposition, wait_until  # noqa: E402
+from harness import Exposition, run_docker, wait_until  # noqa: E402
 
 ARGS = None
 DOCKER = "/usr/bin/docker"
@@ -82,11 +82,7 @@ class ImageTest(unittest.TestCase):
 
     @classmethod
     def docker(cls, *args, check=True):
-        out = subprocess.run([DOCKER, *args], env=cls.env, capture_output=True, text=True,
-                             timeout=120)
-        if check and out.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
-        return out.stdout
+        return run_docker(cls.env, *args, check=check).stdout
 
     def run_exporter(self, name, *extra_args, volumes=(), docker_args=()):
         args = ["run", "-d", "--name", name, "--network", "none", "--group-add", self.gid,

@@ -30,11 +30,10 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
-from harness import Exporter, Processes, wait_until  # noqa: E402
+from harness import Exporter, Processes, run_docker, wait_until  # noqa: E402
 import socket_proxy_cases as cases  # noqa: E402
 
 ARGS = None
-DOCKER = "/usr/bin/docker"
 SANDBOX = "evonic-proxy-0000beef"
 AGENT = "proxy"
 
@@ -158,11 +157,7 @@ class SocketProxyTest(unittest.TestCase):
     @classmethod
     def docker(cls, *args, check=True):
         """The engine directly, as Evonic reaches it (not through the proxy)."""
-        out = subprocess.run([DOCKER, *args], env=cls.env, capture_output=True, text=True,
-                             timeout=120)
-        if check and out.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
-        return out.stdout
+        return run_docker(cls.env, *args, check=check).stdout
 
     def assert_sandbox_runs(self):
         state = self.docker("inspect", "-f", "{{.State.Running}} {{.State.Pid}}", SANDBOX).split()

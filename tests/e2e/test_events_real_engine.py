@@ -23,7 +23,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import Exporter, Processes, wait_until  # noqa: E402
+from harness import Exporter, Processes, run_docker, wait_until  # noqa: E402
 from test_events import TOOLS, expectations  # noqa: E402
 
 ARGS = None
@@ -63,11 +63,7 @@ class RealEngineEventsTest(unittest.TestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def docker(self, *args, stdin=None, check=True):
-        out = subprocess.run([DOCKER, *args], env=self.env, input=stdin, capture_output=True, text=True,
-                             timeout=120)
-        if check and out.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
-        return out
+        return run_docker(self.env, *args, stdin=stdin, check=check)
 
     def record_events(self, path, since=None):
         """The test's own reference: `docker events` for sandbox containers, as JSON lines."""

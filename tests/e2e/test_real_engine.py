@@ -20,10 +20,9 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from evonic_root import make_evonic_root  # noqa: E402
-from harness import Exporter, Processes, wait_until  # noqa: E402
+from harness import Exporter, Processes, run_docker, wait_until  # noqa: E402
 
 ARGS = None
-DOCKER = "/usr/bin/docker"  # the client that matches the engine (docker.io)
 UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "kB": 1000, "MB": 1000 ** 2,
          "GB": 1000 ** 3}
 
@@ -88,11 +87,7 @@ class RealEngineTest(unittest.TestCase):
 
     @classmethod
     def docker(cls, *args):
-        out = subprocess.run([DOCKER, *args], env=cls.env, capture_output=True, text=True,
-                             timeout=120)
-        if out.returncode != 0:
-            raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
-        return out.stdout
+        return run_docker(cls.env, *args).stdout
 
     def docker_stats(self, name):
         line = self.docker("stats", "--no-stream", "--format", "{{json .}}", name)

@@ -17,6 +17,19 @@ import urllib.request
 import warnings
 
 
+DOCKER = "/usr/bin/docker"  # the client that matches the engine (docker.io)
+
+
+def run_docker(env, *args, stdin=None, check=True, timeout=120):
+    """`docker ARGS` against the engine that `env`'s DOCKER_HOST names; the finished process.
+    Unless `check` is False, a failure raises with docker's own message."""
+    out = subprocess.run([DOCKER, *args], env=env, input=stdin, capture_output=True, text=True,
+                         timeout=timeout)
+    if check and out.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)}: {out.stderr}")
+    return out
+
+
 def wait_until(what, condition, timeout=30.0, interval=0.05):
     """Polls condition() until it returns something truthy; fails with `what` at the deadline."""
     deadline = time.monotonic() + timeout
