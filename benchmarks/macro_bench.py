@@ -82,6 +82,21 @@ def engine_pids(work):
     return pids
 
 
+def cycle_durations(exporter, seconds, poll):
+    """Each collection cycle's wall time that `exporter`'s /metrics shows over `seconds`, read
+    every `poll` seconds (a scrape costs ~0.1 ms, invisible in these figures)."""
+    t0 = time.monotonic()
+    durations, seen = [], set()
+    while time.monotonic() - t0 < seconds:
+        m = exporter.metrics()
+        ts = m.get("evonic_sandbox_exporter_last_collect_timestamp_seconds")
+        if ts not in seen:
+            seen.add(ts)
+            durations.append(m.get("evonic_sandbox_exporter_collect_duration_seconds"))
+        time.sleep(poll)
+    return durations
+
+
 def wrk(url, headers, seconds):
     """p50 and p99 in ms, requests, requests/s: 10 connections on one wrk thread."""
     args = ["wrk", "-t1", "-c10", f"-d{seconds}s", "--latency"]
@@ -166,18 +181,11 @@ class Bench:
             "evonic_sandbox_pool_containers") == n and last_collect(m) > 0 else None)(
             exporter.metrics()), timeout=120)
         # A quiet window of `cycles` intervals: CPU of exporter, engine and machine, and each
-        # cycle's wall time (read once a second: a scrape costs ~0.1 ms, invisible here).
+        # cycle's wall time.
         engine = engine_pids(self.work)
         ex0, en0, mb0 = cpu_seconds(pid), sum(cpu_seconds(p) for p in engine), machine_busy()
         t0 = time.monotonic()
-        durations, seen = [], set()
-        while time.monotonic() - t0 < self.args.cycles * interval:
-            m = exporter.metrics()
-            ts = last_collect(m)
-            if ts not in seen:
-                seen.add(ts)
-                durations.append(m.get("evonic_sandbox_exporter_collect_duration_seconds"))
-            time.sleep(1)
+        durations = cycle_durations(exporter, self.args.cycles * interval, 1.0)
         window = time.monotonic() - t0
         ex1, en1, mb1 = cpu_seconds(pid), sum(cpu_seconds(p) for p in engine), machine_busy()
         cycles = window / interval

@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from macro_bench import Bench, cpu_seconds, engine_pids  # noqa: E402
+from macro_bench import Bench, cpu_seconds, cycle_durations, engine_pids  # noqa: E402
 from ab_cycle_cpu import sched_ns  # noqa: E402
 from harness import Exporter, wait_until  # noqa: E402
 
@@ -51,14 +51,7 @@ def run(bench, n, source, interval, cycles, idle_per_second):
     m = exporter.metrics()
     assert m.get("evonic_sandbox_exporter_stats_source", source=source) == 1, source
     x0, e0, t0 = sched_ns(pid), engine_cpu(bench.work), time.monotonic()
-    durations, seen = [], set()
-    while time.monotonic() - t0 < cycles * interval:
-        m = exporter.metrics()
-        ts = m.get("evonic_sandbox_exporter_last_collect_timestamp_seconds")
-        if ts not in seen:
-            seen.add(ts)
-            durations.append(m.get("evonic_sandbox_exporter_collect_duration_seconds"))
-        time.sleep(min(1.0, interval / 2))
+    durations = cycle_durations(exporter, cycles * interval, min(1.0, interval / 2))
     window = time.monotonic() - t0
     x1, e1 = sched_ns(pid), engine_cpu(bench.work)
     errors = exporter.metrics().get("evonic_sandbox_exporter_collect_errors_total")
