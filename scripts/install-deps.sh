@@ -19,6 +19,9 @@ if [ "$mode" = test ]; then
   # Issue J: the socket proxy's config (deploy/socket-proxy/haproxy.cfg) checked and run in front
   # of a private engine.
   pkgs+=(haproxy)
+  # Issue I: the cgroup v2 engine runs in an emulated guest (tests/tools/cgroup-v2-engine.sh,
+  # which would also install these itself) built with debootstrap into an ext4 image.
+  pkgs+=(qemu-system-x86 e2fsprogs)
 fi
 if [ "$mode" = demo ]; then  # scripts/demo.sh: a private engine, Prometheus and Alertmanager
   pkgs+=(docker.io busybox-static prometheus prometheus-alertmanager python3)
