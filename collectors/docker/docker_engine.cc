@@ -175,15 +175,24 @@ HttpAnswer DockerEngine::Inspect(const std::string& id) {
 }
 
 std::vector<HttpAnswer> DockerEngine::InspectAll(const std::vector<std::string>& ids) {
-  return GetEach(ids, PerContainer::kInspect);
+  return GetEach(ids, [](std::size_t, const ApiVersion&) { return "/json"; });
 }
 
-std::vector<HttpAnswer> DockerEngine::StatsAll(const std::vector<std::string>& ids) {
-  return GetEach(ids, PerContainer::kStats);
+std::vector<HttpAnswer> DockerEngine::StatsAll(const std::vector<StatsQuery>& queries) {
+  std::vector<std::string> ids;
+  ids.reserve(queries.size());
+  for (const StatsQuery& q : queries) ids.push_back(q.id);
+  return GetEach(ids, [&queries](std::size_t i, const ApiVersion& v) {
+    // Without one-shot the engine waits for its next sample and sends the previous one along.
+    return queries[i].sample == StatsSample::kOneShot && !(v < kOneShotApiVersion)
+               ? "/stats?stream=false&one-shot=true"
+               : "/stats?stream=false";
+  });
 }
 
-std::vector<HttpAnswer> DockerEngine::GetEach(const std::vector<std::string>& ids,
-                                              PerContainer what) {
+std::vector<HttpAnswer> DockerEngine::GetEach(
+    const std::vector<std::string>& ids,
+    const std::function<std::string(std::size_t i, const ApiVersion&)>& suffix) {
   std::string why;
   auto v = Version(&why);
   if (!v) {
@@ -192,12 +201,9 @@ std::vector<HttpAnswer> DockerEngine::GetEach(const std::vector<std::string>& id
     return std::vector<HttpAnswer>(ids.size(), failed);
   }
   const std::string prefix = "/v" + v->ToString() + "/containers/";
-  const std::string suffix = what == PerContainer::kInspect ? "/json"
-                             : *v < kOneShotApiVersion      ? "/stats?stream=false"
-                                                            : "/stats?stream=false&one-shot=true";
   std::vector<std::string> paths;
   paths.reserve(ids.size());
-  for (const std::string& id : ids) paths.push_back(prefix + id + suffix);
+  for (std::size_t i = 0; i < ids.size(); ++i) paths.push_back(prefix + ids[i] + suffix(i, *v));
   return client_.GetAll(paths);
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The real engine behind EngineApi: one DockerClient, one negotiated API version for everyone.
 
+#include <cstddef>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,7 +28,7 @@ class DockerEngine final : public EngineApi {
   HttpAnswer ListContainers(const std::string& label_filter) override;
   HttpAnswer Inspect(const std::string& id) override;
   std::vector<HttpAnswer> InspectAll(const std::vector<std::string>& ids) override;
-  std::vector<HttpAnswer> StatsAll(const std::vector<std::string>& ids) override;
+  std::vector<HttpAnswer> StatsAll(const std::vector<StatsQuery>& queries) override;
   EventStreamEnd FollowEvents(const std::string& label_filter, std::int64_t since_nano,
                               const EventStreamSink& sink, const StopSignal& stop) override;
   std::string Where() const override { return client_.options().endpoint.text; }
@@ -34,9 +36,11 @@ class DockerEngine final : public EngineApi {
  private:
   /// "/v1.41" + path, or nullopt (and `answer` says why) when no version can be negotiated.
   std::optional<std::string> Versioned(const std::string& path, HttpAnswer* answer);
-  enum class PerContainer { kInspect, kStats };
-  /// One GET per container id under the negotiated version (one negotiation for all), at once.
-  std::vector<HttpAnswer> GetEach(const std::vector<std::string>& ids, PerContainer what);
+  /// One GET per container id, of "/containers/<id>" + its suffix, under the negotiated version
+  /// (one negotiation for all), at once. `suffix` is given the negotiated version.
+  std::vector<HttpAnswer> GetEach(
+      const std::vector<std::string>& ids,
+      const std::function<std::string(std::size_t i, const ApiVersion&)>& suffix);
   void ForgetVersion();
 
   DockerClient client_;

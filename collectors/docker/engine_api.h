@@ -27,6 +27,22 @@ struct EventStreamSink {
   std::function<void(std::string&& line)> line;  // one complete, non-empty line
 };
 
+/// How a stats sample is asked for.
+enum class StatsSample {
+  /// One sample at once (`one-shot=true` where the API version has it): `precpu_stats` empty,
+  /// CPU % comes from the caller's previous sample.
+  kOneShot,
+  /// The engine waits for its next sample (about 1 s) and sends its previous one with it
+  /// (`precpu_stats`): CPU % from this answer alone, for a sandbox that has no sample yet.
+  kWithPrevious,
+};
+
+/// One container's stats, asked one way.
+struct StatsQuery {
+  std::string id;
+  StatsSample sample = StatsSample::kOneShot;
+};
+
 /// \brief The engine as the collectors see it: GET requests only, never another method.
 ///
 /// Implementations negotiate the API version once, share it between every caller (the stats
@@ -50,8 +66,9 @@ class EngineApi {
   virtual HttpAnswer Inspect(const std::string& id) = 0;
   /// Inspect of every id, concurrently; answers in the same order.
   virtual std::vector<HttpAnswer> InspectAll(const std::vector<std::string>& ids) = 0;
-  /// One stats sample of every id (one-shot where the API version has it), concurrently.
-  virtual std::vector<HttpAnswer> StatsAll(const std::vector<std::string>& ids) = 0;
+  /// A stats sample of every query's container, each asked as the query says, concurrently;
+  /// answers in the same order.
+  virtual std::vector<HttpAnswer> StatsAll(const std::vector<StatsQuery>& queries) = 0;
 
   /// Follows GET /events (containers with `label_filter`, from `since_nano`) until the engine
   /// ends it, it breaks, or `stop` is raised (which wakes the transfer at once); each line goes

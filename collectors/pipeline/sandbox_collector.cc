@@ -14,7 +14,20 @@ constexpr std::chrono::seconds kCheckEvery{10};
 // A reused container list is asked again at least this often, events or not.
 constexpr std::chrono::seconds kRelistEvery{10};
 
+// CPU % from the exporter's own two readings needs at least this much time between them.
+constexpr double kMinCpuWindowSeconds = 0.5;
+
 std::string ShortId(const std::string& id) { return id.substr(0, 12); }
+
+// True when `reading` carries no previous sample of its own and was taken too soon after
+// `previous` for its CPU delta to mean anything.
+bool TooSoonForCpu(const StatsReading& reading, const StatsReading* previous) {
+  if (previous == nullptr || (reading.precpu.system_ns && *reading.precpu.system_ns > 0)) {
+    return false;
+  }
+  if (!reading.read_time_seconds || !previous->read_time_seconds) return false;
+  return *reading.read_time_seconds - *previous->read_time_seconds < kMinCpuWindowSeconds;
+}
 }  // namespace
 
 const std::vector<ContainerRef>* SandboxCollector::ListSandboxes(CycleResult& result) {
@@ -157,7 +170,7 @@ CycleResult SandboxCollector::Collect() {
     if (gone.count(ref.id)) continue;
     sampled.push_back(&ref);
     const Known& known = known_[ref.id];
-    targets.push_back({ref.id, known.details ? &*known.details : nullptr});
+    targets.push_back({ref.id, known.details ? &*known.details : nullptr, !known.previous});
   }
   if (verifier_ != nullptr) {
     if (auto disagreement = verifier_->TakeDisagreement()) {
@@ -167,7 +180,11 @@ CycleResult SandboxCollector::Collect() {
   StatsSource& source = stats_.ForCycle();
   const bool from_cgroupfs = &source == stats_.cgroupfs();
   std::vector<StatsOutcome> outcomes = source.ReadAll(targets);
-  if (from_cgroupfs && stats_.mode() == StatsSourceMode::kAuto) SecondLook(targets, outcomes);
+  if (from_cgroupfs) {
+    std::vector<bool> from_engine(outcomes.size(), false);
+    if (stats_.mode() == StatsSourceMode::kAuto) from_engine = SecondLook(targets, outcomes);
+    FirstSamples(targets, from_engine, outcomes);
+  }
 
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     const ContainerRef& ref = *sampled[i];
@@ -188,7 +205,15 @@ CycleResult SandboxCollector::Collect() {
       // A partial cgroupfs reading gives the values it has.
       const StatsReading* previous = known.previous ? &*known.previous : nullptr;
       s.usage = ComputeUsage(*outcome.reading, previous, s.network_mode);
-      known.previous = std::move(outcome.reading);
+      if (TooSoonForCpu(*outcome.reading, previous)) {
+        // A cycle right after another (an early one the events asked for, after one that waited
+        // on the engine) sees too little time pass for a CPU % worth the name: the last one
+        // stays, and so does the reading the next is measured from.
+        s.usage->cpu_utilization_ratio = known.last_cpu_ratio;
+      } else {
+        known.previous = std::move(outcome.reading);
+      }
+      known.last_cpu_ratio = s.usage->cpu_utilization_ratio;
     }
     const std::string& error = outcome.error;
     // A sandbox removed while its stats were read: the engine ends the answer without a sample
@@ -213,8 +238,9 @@ CycleResult SandboxCollector::Collect() {
   return result;
 }
 
-void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
-                                  std::vector<StatsOutcome>& outcomes) {
+std::vector<bool> SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
+                                               std::vector<StatsOutcome>& outcomes) {
+  std::vector<bool> asked(outcomes.size(), false);
   std::vector<StatsTarget> again;
   std::vector<std::size_t> at;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -224,7 +250,7 @@ void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
       at.push_back(i);
     }
   }
-  if (again.empty()) return;
+  if (again.empty()) return asked;
   std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(again);
   for (std::size_t k = 0; k < from_engine.size(); ++k) {
     // (Without inspect details cgroupfs could not look, which says nothing against it.)
@@ -234,6 +260,30 @@ void SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
                       "); its engine answer was usable");
     }
     outcomes[at[k]] = std::move(from_engine[k]);
+    asked[at[k]] = true;
+  }
+  return asked;
+}
+
+void SandboxCollector::FirstSamples(const std::vector<StatsTarget>& targets,
+                                    const std::vector<bool>& from_engine_already,
+                                    std::vector<StatsOutcome>& outcomes) {
+  std::vector<StatsTarget> first;
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].first && !outcomes[i].gone && !from_engine_already[i]) {
+      first.push_back(targets[i]);
+      at.push_back(i);
+    }
+  }
+  if (first.empty()) return;
+  std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(first);
+  for (std::size_t k = 0; k < from_engine.size(); ++k) {
+    StatsOutcome& engine = from_engine[k];
+    // An engine that cannot answer leaves the cgroupfs reading: CPU % then waits a cycle.
+    if (engine.gone || (engine.reading && engine.error.empty())) {
+      outcomes[at[k]] = std::move(engine);
+    }
   }
 }
 

@@ -41,7 +41,10 @@ struct CycleResult {
 /// against the engine at most every 10 s; a disagreement, or a live sandbox whose cgroup cannot be
 /// read, makes `stats` fall back to the engine in auto mode. Keeps, between cycles, each
 /// container's inspect details (fetched once per container, freed when it goes) and its previous
-/// stats reading (for CPU % from one-shot answers). Identities come from the SandboxBuilder.
+/// stats reading (for CPU % from one-shot answers and cgroupfs); a container without one is asked
+/// of the engine with the engine's previous sample, in either source, so that CPU % exists from
+/// its first cycle (that cycle then waits about 1 s on the engine). Identities come from the
+/// SandboxBuilder.
 /// Problems are logged once when they start and once when they end, never once per cycle. Not
 /// thread-safe: one collection thread owns an instance.
 class SandboxCollector {
@@ -63,6 +66,7 @@ class SandboxCollector {
   struct Known {
     std::optional<ContainerDetails> details;
     std::optional<StatsReading> previous;
+    std::optional<double> last_cpu_ratio;  // kept through a cycle too soon after the last
     std::string last_error;  // logged once; cleared (and logged) when the container recovers
   };
 
@@ -73,8 +77,16 @@ class SandboxCollector {
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
   /// auto mode: a sandbox cgroupfs could not read, or not read all of, is asked of the engine at
   /// once, in this cycle; an engine answer with values for it makes auto fall back (cgroupfs
-  /// cannot see all that the engine can).
-  void SecondLook(const std::vector<StatsTarget>& targets, std::vector<StatsOutcome>& outcomes);
+  /// cannot see all that the engine can). Says which outcomes it took from the engine.
+  std::vector<bool> SecondLook(const std::vector<StatsTarget>& targets,
+                               std::vector<StatsOutcome>& outcomes);
+  /// cgroupfs source: a sandbox with no sample yet is asked of the engine once, with the
+  /// engine's previous sample, so that its CPU % exists in its first cycle (one cgroupfs reading
+  /// has no previous one to compare with); the cgroupfs reading stays when the engine fails.
+  /// Outcomes `from_engine_already` came from the engine in this cycle and are not asked again.
+  void FirstSamples(const std::vector<StatsTarget>& targets,
+                    const std::vector<bool>& from_engine_already,
+                    std::vector<StatsOutcome>& outcomes);
   /// Offers one of `targets` to the verifier when a check is due.
   void Verify(const std::vector<StatsTarget>& targets,
               const std::vector<const ContainerRef*>& refs);

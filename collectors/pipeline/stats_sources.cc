@@ -11,10 +11,12 @@ constexpr long kNotFound = 404;
 }  // namespace
 
 std::vector<StatsOutcome> EngineStatsSource::ReadAll(const std::vector<StatsTarget>& targets) {
-  std::vector<std::string> ids;
-  ids.reserve(targets.size());
-  for (const StatsTarget& t : targets) ids.push_back(t.id);
-  std::vector<HttpAnswer> answers = engine_.StatsAll(ids);
+  std::vector<StatsQuery> queries;
+  queries.reserve(targets.size());
+  for (const StatsTarget& t : targets) {
+    queries.push_back({t.id, t.first ? StatsSample::kWithPrevious : StatsSample::kOneShot});
+  }
+  std::vector<HttpAnswer> answers = engine_.StatsAll(queries);
   std::vector<StatsOutcome> out(answers.size());
   for (std::size_t i = 0; i < answers.size(); ++i) {
     if (answers[i].status == kNotFound) {

@@ -18,6 +18,9 @@ namespace evonic::collectors {
 struct StatsTarget {
   std::string id;
   const ContainerDetails* details = nullptr;  // its inspect details; null while they failed
+  // No sample of it yet: the engine is asked for one with its previous sample (precpu), so that
+  // its CPU % exists from its first cycle.
+  bool first = false;
 };
 
 /// What a source says of one sandbox.
@@ -36,7 +39,8 @@ class StatsSource {
   virtual std::vector<StatsOutcome> ReadAll(const std::vector<StatsTarget>& targets) = 0;
 };
 
-/// GET /containers/{id}/stats for every target at once (EngineApi::StatsAll).
+/// GET /containers/{id}/stats for every target at once (EngineApi::StatsAll): one-shot, or with
+/// the engine's previous sample for a `first` target.
 class EngineStatsSource final : public StatsSource {
  public:
   explicit EngineStatsSource(EngineApi& engine) : engine_(engine) {}

@@ -58,7 +58,7 @@ void StatsVerifier::RunCheck(const Check& c) {
   };
   std::optional<StatsReading> before = read();
   if (!before) return;
-  std::vector<HttpAnswer> answers = engine_.StatsAll({c.id});
+  std::vector<HttpAnswer> answers = engine_.StatsAll({{c.id, StatsSample::kOneShot}});
   if (answers.size() != 1 || !answers[0].Ok()) return;  // gone, or the engine is away
   StatsParseResult engine = ParseStats(answers[0].body);
   if (!engine.reading || engine.reading->stopped) return;

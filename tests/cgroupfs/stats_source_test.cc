@@ -94,9 +94,13 @@ class StatsSourceTest : public ::testing::Test {
   void TearDown() override { std::fclose(devnull_); }
 };
 
-TEST_F(StatsSourceTest, AutoReadsCgroupfsAndNeverAsksTheEngineForStats) {
+TEST_F(StatsSourceTest, AutoReadsCgroupfsAndAsksTheEngineOnlyForFirstSamples) {
   engine_.SetInfo(kInfoV1);
   SandboxCollector& collector = Collector(StatsSourceMode::kAuto);
+  CycleResult first = collector.Collect();
+  EXPECT_EQ(first.stats_source, "cgroupfs");
+  // Each sandbox's first sample comes from the engine, with the engine's previous one.
+  EXPECT_EQ(Count("stats+previous "), 4u);
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.stats_source, "cgroupfs");
   EXPECT_EQ(r.errors, 0u);
@@ -107,10 +111,36 @@ TEST_F(StatsSourceTest, AutoReadsCgroupfsAndNeverAsksTheEngineForStats) {
     EXPECT_EQ(s.usage->pids, 1.0);
     EXPECT_TRUE(s.usage->network);  // --network none: zeros, as with the engine
   }
-  EXPECT_EQ(Count("stats"), 0u);
+  EXPECT_EQ(Count("stats"), 4u) << "no stats asked of the engine after the first samples";
   EXPECT_EQ(Count("info"), 1u);
   collector.Collect();
   EXPECT_EQ(Count("info"), 1u);  // decided once
+}
+
+TEST_F(StatsSourceTest, AFirstSampleHasItsCpuFromTheEnginesPreviousSample) {
+  engine_.SetInfo(kInfoV1);
+  for (int i = 0; i < 4; ++i) {
+    engine_.SetStatsWithPrevious(kIds[i],
+                                 Fixture(std::string(kEngine) + "stats/" + kNames[i] + ".json"));
+  }
+  // The engine cannot answer for one: its cgroupfs reading stays (CPU % waits a cycle).
+  engine_.SetStatsWithPrevious(kIds[0], R"({"message":"boom"})", 500);
+  for (StatsSourceMode mode : {StatsSourceMode::kAuto, StatsSourceMode::kCgroupfs}) {
+    SandboxCollector& collector = Collector(mode);
+    CycleResult r = collector.Collect();
+    EXPECT_EQ(r.stats_source, "cgroupfs");
+    EXPECT_EQ(r.errors, 0u);
+    const model::Sandbox* busy = Find(r, "evonic-data-analyst-e0d4d663");
+    ASSERT_TRUE(busy && busy->usage && busy->usage->cpu_utilization_ratio);
+    // stats/evonic-data-analyst-e0d4d663.json alone: (2025995812 - 1022317023) over
+    // (1343540000000 - 1341540000000), x 2 CPUs.
+    EXPECT_NEAR(*busy->usage->cpu_utilization_ratio,
+                (2025995812.0 - 1022317023.0) / (1343540000000.0 - 1341540000000.0) * 2, 1e-12);
+    const model::Sandbox* refused = Find(r, kNames[0]);
+    ASSERT_TRUE(refused && refused->usage);
+    EXPECT_EQ(refused->usage->memory_limit_bytes, 536870912.0) << "the cgroupfs reading";
+    EXPECT_FALSE(refused->usage->cpu_utilization_ratio);
+  }
 }
 
 TEST_F(StatsSourceTest, AutoUsesTheEngineWhenItCannotTellOrTheFilesAreNotThere) {
@@ -159,10 +189,10 @@ TEST_F(StatsSourceTest, ALiveSandboxWhoseCgroupIsMissingMakesAutoFallBack) {
   EXPECT_EQ(r.errors, 0u);
   EXPECT_EQ(r.stats_source, "engine");
   ASSERT_TRUE(Find(r, "hand-made-box") && Find(r, "hand-made-box")->usage);
-  EXPECT_EQ(Count("stats"), 1u);
+  EXPECT_EQ(Count("stats "), 1u);
   CycleResult next = collector.Collect();
   EXPECT_EQ(next.errors, 0u);
-  EXPECT_EQ(Count("stats"), 5u);
+  EXPECT_EQ(Count("stats "), 5u);
 }
 
 TEST_F(StatsSourceTest, AControllerAutoCannotReadMakesItFallBackWithoutAGap) {
@@ -174,7 +204,8 @@ TEST_F(StatsSourceTest, AControllerAutoCannotReadMakesItFallBackWithoutAGap) {
   EXPECT_EQ(r.stats_source, "engine");
   const model::Sandbox* s = Find(r, "evonic-admin-6f07b262");
   ASSERT_TRUE(s && s->usage && s->usage->pids);  // from the engine's answer
-  EXPECT_EQ(Count("stats"), 1u);
+  // Asked once in this cycle (its second look, which was also its first sample).
+  EXPECT_EQ(Count(std::string("stats+previous ") + kIds[2]), 1u);
 }
 
 TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
@@ -187,7 +218,7 @@ TEST_F(StatsSourceTest, ExplicitCgroupfsNeverFallsBackButSaysWhatItCannotRead) {
   EXPECT_EQ(r.stats_source, "cgroupfs");
   ASSERT_TRUE(Find(r, "hand-made-box"));
   EXPECT_FALSE(Find(r, "hand-made-box")->usage);
-  EXPECT_EQ(Count("stats"), 0u);
+  EXPECT_EQ(Count("stats "), 0u) << "no second look at the engine";
 }
 
 TEST_F(StatsSourceTest, ARemovedSandboxIsNoErrorAndNoFallBack) {
@@ -215,11 +246,11 @@ TEST_F(StatsSourceTest, ADisagreementWithTheEngineMakesAutoFallBack) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(verifier.disagreed(), 1u);
-  EXPECT_EQ(Count("stats"), 1u);  // the one check
+  EXPECT_EQ(Count("stats "), 1u);  // the one check (one-shot; the first samples asked before)
   CycleResult r = collector.Collect();
   EXPECT_EQ(r.stats_source, "engine");
   EXPECT_EQ(r.checks_disagreed, 1u);
-  EXPECT_EQ(Count("stats"), 5u);  // this cycle read the engine
+  EXPECT_EQ(Count("stats "), 5u);  // this cycle read the engine
   verifier.Stop();
 }
 

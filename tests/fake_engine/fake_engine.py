@@ -153,6 +153,7 @@ class State:
         self.api_version = None
         self.min_api_version = None
         self.removed = set()  # container ids
+        self.honour_one_shot = False  # POST /_fake/one-shot
         self.release = threading.Event()  # set on reset: stalled requests go on
 
 
@@ -331,6 +332,11 @@ class Handler(BaseHTTPRequestHandler):
             body, ctype = container.inspect, "application/json"
         else:
             body, ctype = container.stats, "application/json"
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            with st.lock:
+                honour = st.honour_one_shot
+            if honour and body is not None and query.get("one-shot") in (["true"], ["1"]):
+                body = one_shot_form(body)
         if body is None:
             return self._error(500, f"fake engine: scenario has no {target} answer for {container.name}")
         if fault and fault["kind"] == "truncated":
@@ -646,6 +652,10 @@ class Handler(BaseHTTPRequestHandler):
                 if min_api is not None:
                     st.min_api_version = str(min_api)
             return self._send(200, compact({"ok": True}))
+        if path == "/_fake/one-shot":
+            with st.lock:
+                st.honour_one_shot = bool(req.get("honour", True))
+            return self._send(200, compact({"ok": True, "honour": st.honour_one_shot}))
         if path == "/_fake/remove":
             c, err = self._resolve(str(req.get("container", "")))
             if err:
@@ -654,6 +664,18 @@ class Handler(BaseHTTPRequestHandler):
                 st.removed.add(c.id)
             return self._send(200, compact({"ok": True, "removed": c.id}))
         return self._error(404, "page not found")
+
+
+def one_shot_form(body):
+    """A recorded two-sample stats answer as the engine sends it with one-shot=true: no previous
+    sample (precpu_stats zeros without system_cpu_usage and online_cpus, preread Go's zero time),
+    as recorded in tests/fixtures/engine-docker20.10/stats-oneshot/."""
+    doc = json.loads(body)
+    doc["preread"] = "0001-01-01T00:00:00Z"
+    doc["precpu_stats"] = {
+        "cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0},
+        "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}}
+    return compact(doc)
 
 
 def parse_since(text):

@@ -34,12 +34,19 @@ class InMemoryEngine final : public collectors::EngineApi {
     std::lock_guard<std::mutex> lock(mu_);
     stats_[id] = Answer(status, std::move(body));
   }
+  /// The answer to a stats query with the engine's previous sample (StatsSample::kWithPrevious);
+  /// none set: the one-shot answer.
+  void SetStatsWithPrevious(const std::string& id, std::string body, long status = 200) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_with_previous_[id] = Answer(status, std::move(body));
+  }
   /// The answer to GET /info (none set: 404).
   void SetInfo(std::string body, long status = 200) {
     std::lock_guard<std::mutex> lock(mu_);
     info_ = Answer(status, std::move(body));
   }
-  /// What was asked, in order: "version", "info", "list", "inspect <id>", "stats <id>", "events".
+  /// What was asked, in order: "version", "info", "list", "inspect <id>", "stats <id>" (one-shot),
+  /// "stats+previous <id>" (with the engine's previous sample), "events".
   std::vector<std::string> Requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -79,12 +86,16 @@ class InMemoryEngine final : public collectors::EngineApi {
     for (const std::string& id : ids) out.push_back(Inspect(id));
     return out;
   }
-  std::vector<collectors::HttpAnswer> StatsAll(const std::vector<std::string>& ids) override {
+  std::vector<collectors::HttpAnswer> StatsAll(
+      const std::vector<collectors::StatsQuery>& queries) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<collectors::HttpAnswer> out;
-    for (const std::string& id : ids) {
-      requests_.push_back("stats " + id);
-      out.push_back(Find(stats_, id));
+    for (const collectors::StatsQuery& q : queries) {
+      const bool with_previous = q.sample == collectors::StatsSample::kWithPrevious;
+      requests_.push_back((with_previous ? "stats+previous " : "stats ") + q.id);
+      out.push_back(with_previous && stats_with_previous_.count(q.id)
+                        ? Find(stats_with_previous_, q.id)
+                        : Find(stats_, q.id));
     }
     return out;
   }
@@ -124,6 +135,7 @@ class InMemoryEngine final : public collectors::EngineApi {
   collectors::HttpAnswer info_ = Answer(404, R"({"message":"page not found"})");
   std::map<std::string, collectors::HttpAnswer> inspect_;
   std::map<std::string, collectors::HttpAnswer> stats_;
+  std::map<std::string, collectors::HttpAnswer> stats_with_previous_;
   std::vector<std::string> requests_;
 };
 

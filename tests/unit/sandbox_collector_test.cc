@@ -177,8 +177,10 @@ TEST_F(CollectorTest, StoppedAnswerIsNoSampleAndOneShotNeedsTwoReadings) {
   ASSERT_NE(labelled, nullptr);
   EXPECT_EQ(labelled->limits.cpu_cores, 0.5);
 
-  // One stats sample per sandbox (one-shot on API 1.41: tests/integration/test_fake_engine.py).
-  EXPECT_EQ(Count("stats "), 4);
+  // One stats sample per sandbox, the first with the engine's previous one (this engine sent
+  // its one-shot answer: no CPU % yet); one-shot from then on.
+  EXPECT_EQ(Count("stats+previous "), 4);
+  EXPECT_EQ(Count("stats "), 0);
 
   // Second cycle: .2 answers; the stopped box is running again.
   SetStats("hand-made-box", "stats-oneshot/hand-made-box.1.json");
@@ -202,6 +204,66 @@ TEST_F(CollectorTest, StoppedAnswerIsNoSampleAndOneShotNeedsTwoReadings) {
 
   // Inspect was asked once per container, not every cycle.
   EXPECT_EQ(Count("inspect "), 4);
+}
+
+TEST_F(CollectorTest, FirstSampleComesWithTheEnginesPreviousOneSoCpuExistsAtOnce) {
+  for (const char* name : kNames) {
+    engine_.SetStatsWithPrevious(
+        kIds.at(name), Fixture(std::string("engine-docker20.10/stats/") + name + ".json"));
+    SetStats(name, std::string("stats-oneshot/") + name + ".1.json");
+  }
+  CycleResult first = collector_.Collect();
+  EXPECT_EQ(first.errors, 0u);
+  EXPECT_EQ(Count("stats+previous "), 4);
+  EXPECT_EQ(Count("stats "), 0);
+  const model::Sandbox* busy = ByName(first, "evonic-data-analyst-e0d4d663");
+  ASSERT_NE(busy, nullptr);
+  ASSERT_TRUE(busy->usage && busy->usage->cpu_utilization_ratio);
+  // From the answer alone (stats/...json): total_usage 2025995812 - precpu's 1022317023 over
+  // system 1343540000000 - 1341540000000, x 2 CPUs: the busy loop, about one core.
+  EXPECT_NEAR(*busy->usage->cpu_utilization_ratio,
+              (2025995812.0 - 1022317023.0) / (1343540000000.0 - 1341540000000.0) * 2, 1e-12);
+
+  CycleResult second = collector_.Collect();
+  EXPECT_EQ(Count("stats+previous "), 4) << "asked with the previous sample once";
+  EXPECT_EQ(Count("stats "), 4);
+  busy = ByName(second, "evonic-data-analyst-e0d4d663");
+  ASSERT_NE(busy, nullptr);
+  ASSERT_TRUE(busy->usage && busy->usage->cpu_utilization_ratio);
+  // Against the first cycle's reading: .1 total 11075042638 - 2025995812 over
+  // 1361560000000 - 1343540000000, x 2 CPUs.
+  EXPECT_NEAR(*busy->usage->cpu_utilization_ratio,
+              (11075042638.0 - 2025995812.0) / (1361560000000.0 - 1343540000000.0) * 2, 1e-12);
+}
+
+TEST_F(CollectorTest, ACycleTooSoonAfterTheLastKeepsItsCpuPercentAndItsBaseline) {
+  const std::string busy_name = "evonic-data-analyst-e0d4d663";
+  for (const char* name : kNames) {
+    engine_.SetStatsWithPrevious(
+        kIds.at(name), Fixture(std::string("engine-docker20.10/stats/") + name + ".json"));
+  }
+  CycleResult first = collector_.Collect();
+  ASSERT_TRUE(ByName(first, busy_name) && ByName(first, busy_name)->usage->cpu_utilization_ratio);
+  const double first_ratio = *ByName(first, busy_name)->usage->cpu_utilization_ratio;
+  // An early cycle 0.1 s after the first sample (stats/ was read at 12:49:41.893968917): the
+  // recorded .1 answer as if read then. Host CPU time hardly moved: no CPU % of its own.
+  std::string soon = Fixture("engine-docker20.10/stats-oneshot/" + busy_name + ".1.json");
+  const std::string read_at = "\"read\":\"2026-11-26T12:49:50.949641417Z\"";
+  ASSERT_NE(soon.find(read_at), std::string::npos);
+  soon.replace(soon.find(read_at), read_at.size(), "\"read\":\"2026-11-26T12:49:41.993968917Z\"");
+  engine_.SetStats(kIds.at(busy_name), soon);
+  CycleResult second = collector_.Collect();
+  const model::Sandbox* busy = ByName(second, busy_name);
+  ASSERT_TRUE(busy && busy->usage && busy->usage->cpu_utilization_ratio);
+  EXPECT_EQ(*busy->usage->cpu_utilization_ratio, first_ratio) << "the last CPU % stays";
+  EXPECT_NEAR(*busy->usage->cpu_seconds, 11075042638 / 1e9, 1e-12) << "the rest is this answer's";
+  // The next cycle is measured from the first sample, the baseline that stayed.
+  SetStats(busy_name, "stats-oneshot/" + busy_name + ".2.json");
+  CycleResult third = collector_.Collect();
+  busy = ByName(third, busy_name);
+  ASSERT_TRUE(busy && busy->usage && busy->usage->cpu_utilization_ratio);
+  EXPECT_NEAR(*busy->usage->cpu_utilization_ratio,
+              (12078938869.0 - 2025995812.0) / (1363570000000.0 - 1343540000000.0) * 2, 1e-12);
 }
 
 TEST_F(CollectorTest, UnusableStatsAnswerCountsAsAnErrorAndKeepsTheSandbox) {
