@@ -67,12 +67,6 @@ ordered_json Number(const std::optional<double>& v) {
   return Num(v.value());
 }
 
-// A human-readable figure, "--" when unknown (as docker stats shows it).
-std::string Shown(const std::optional<double>& v, std::string (*format)(double)) {
-  if (!v.has_value()) return "--";
-  return format(v.value());
-}
-
 // The memory limit docker stats shows: the container's own, else what the stats answer says
 // (the host's memory when unlimited).
 std::optional<double> ShownMemoryLimit(const model::Sandbox& s) {
@@ -115,43 +109,39 @@ ordered_json Container(const model::Sandbox& s, const model::EvonicView* evonic,
   c["external_user_id"] = user;  // "" when the database does not know the session
   c["container_id"] = s.container_id.substr(0, 12);
   c["container_name"] = s.container_name;
-  std::optional<double> cpu;
-  if (u != nullptr && u->cpu_utilization_ratio)
-    cpu = RoundTwoDecimals(*u->cpu_utilization_ratio * 100);
-  c["cpu_percent"] = Number(cpu);
+  // No null where the contract has a number: a figure no sample has (a sandbox's first moments,
+  // a stats answer without it) is written as docker stats writes a container it has no figures
+  // for yet (0, "0B", "0.00%"), and `measured` says whether the entry's figures were measured.
+  c["measured"] = u != nullptr && u->cpu_utilization_ratio.has_value() &&
+                  u->memory_used_bytes.has_value() && u->pids.has_value();
+  const double cpu = u != nullptr && u->cpu_utilization_ratio
+                         ? RoundTwoDecimals(*u->cpu_utilization_ratio * 100)
+                         : 0;
+  c["cpu_percent"] = cpu;
   // The live page draws CPU against the limit; cpu_percent's 100 is one core.
   c["cpu_limit_cores"] = Number(s.limits.cpu_cores);
 
-  std::optional<double> used = u ? u->memory_used_bytes : std::nullopt;
-  std::optional<double> limit = ShownMemoryLimit(s);
-  std::optional<double> percent;
-  if (used && limit && *limit > 0) percent = *used / *limit * 100;
-  c["memory"] = {
-      {"used", Shown(used, &BinarySize)},
-      {"limit", Shown(limit, &BinarySize)},
-      {"percent", Shown(percent, &Percent)},
-      {"used_bytes", Number(used)},
-      {"limit_bytes", Number(limit)},
-      {"percent_value",
-       Number(percent ? std::optional<double>(RoundTwoDecimals(*percent)) : std::nullopt)}};
-  std::optional<double> rx, tx;
-  if (u != nullptr && u->network) {
-    rx = u->network->receive_bytes;
-    tx = u->network->transmit_bytes;
-  }
-  c["network"] = {{"input", Shown(rx, &DecimalSize)},
-                  {"output", Shown(tx, &DecimalSize)},
-                  {"input_bytes", Number(rx)},
-                  {"output_bytes", Number(tx)}};
-  std::optional<double> read = u ? u->block_read_bytes : std::nullopt;
-  std::optional<double> write = u ? u->block_write_bytes : std::nullopt;
-  c["block_io"] = {{"read", Shown(read, &DecimalSize)},
-                   {"write", Shown(write, &DecimalSize)},
-                   {"read_bytes", Number(read)},
-                   {"write_bytes", Number(write)}};
-  std::optional<double> pids = u ? u->pids : std::nullopt;
-  c["pids"] = pids ? Num(*pids).dump() : "--";  // no cast: a double may exceed long long
-  c["pids_current"] = Number(pids);
+  const double used = u != nullptr ? u->memory_used_bytes.value_or(0) : 0;
+  const double limit = ShownMemoryLimit(s).value_or(0);
+  const double percent = limit > 0 ? used / limit * 100 : 0;
+  c["memory"] = {{"used", BinarySize(used)},    {"limit", BinarySize(limit)},
+                 {"percent", Percent(percent)}, {"used_bytes", Num(used)},
+                 {"limit_bytes", Num(limit)},   {"percent_value", RoundTwoDecimals(percent)}};
+  const model::NetworkCounters network =
+      u != nullptr && u->network ? *u->network : model::NetworkCounters{};
+  c["network"] = {{"input", DecimalSize(network.receive_bytes)},
+                  {"output", DecimalSize(network.transmit_bytes)},
+                  {"input_bytes", Num(network.receive_bytes)},
+                  {"output_bytes", Num(network.transmit_bytes)}};
+  const double read = u != nullptr ? u->block_read_bytes.value_or(0) : 0;
+  const double write = u != nullptr ? u->block_write_bytes.value_or(0) : 0;
+  c["block_io"] = {{"read", DecimalSize(read)},
+                   {"write", DecimalSize(write)},
+                   {"read_bytes", Num(read)},
+                   {"write_bytes", Num(write)}};
+  const double pids = u != nullptr ? u->pids.value_or(0) : 0;
+  c["pids"] = Num(pids).dump();  // no cast: a double may exceed long long
+  c["pids_current"] = Num(pids);
   c["pids_limit"] = Number(s.limits.pids);
   AddEventCounters(c, s, events);
   return c;

@@ -76,7 +76,7 @@ def main():
                             auth=("ui", password))
         wait_until("all sandboxes sampled", lambda: len(
             [c for c in exporter.json("/api/sandbox/stats")["containers"]
-             if c["cpu_percent"] is not None]) == args.sandboxes, timeout=60)
+             if c["measured"]]) == args.sandboxes, timeout=60)
         token = base64.b64encode(f"ui:{password}".encode()).decode()
         results = []
         for label, path in (("GET /api/agents/agent0/sandbox/stats",

@@ -155,8 +155,7 @@ class RealEngineTest(unittest.TestCase):
 
         def both_sampled():
             pool = self.rest.json("/api/sandbox/stats")
-            ok = len(pool["containers"]) == 2 and all(
-                c["cpu_percent"] is not None for c in pool["containers"])
+            ok = len(pool["containers"]) == 2 and all(c["measured"] for c in pool["containers"])
             return pool if ok else None
         pool = wait_until("both sandboxes in the pool answer", both_sampled, timeout=60)
         self.assertEqual(pool["pool_size"], 2)
@@ -196,6 +195,48 @@ class RealEngineTest(unittest.TestCase):
         idle = self.exporter.metrics().get("evonic_sandbox_cpu_utilization_ratio",
                                            session_id=self.mem_session)
         self.assertLess(idle, 0.1)
+
+    def test_3b_a_new_sandbox_has_its_cpu_from_its_first_sample(self):
+        """No null where the contract has a number, and CPU % from a sandbox's first sample: the
+        engine is asked once with its previous sample (issue J.2)."""
+        self.page_with_both()
+        session = f"e2e-new-{secrets.token_hex(4)}"
+        name = f"evonic-{session}"
+        self.docker("run", "-d", "--name", name, "--label", "evonic.managed=1",
+                    "--memory=512m", "--cpus=1", "--pids-limit=256", "--network", "none",
+                    "evonic-sandbox:test", "sh", "-c", "while :; do :; done")
+        try:
+            seen = []  # every REST entry of the new sandbox, in order
+            first_page = []  # the first /metrics page with a sample of it
+
+            def both_seen():
+                # Both exporters polled in turn: each one's first cycle with the sandbox is seen.
+                if not first_page:
+                    m = self.exporter.metrics()
+                    if m.get("evonic_sandbox_cpu_usage_seconds_total", session_id=session) is not None:
+                        first_page.append(m)
+                if not seen or not seen[-1]["measured"]:
+                    pool = self.rest.json("/api/sandbox/stats")
+                    entry = next((c for c in pool["containers"] if c["session_id"] == session),
+                                 None)
+                    if entry is not None:
+                        seen.append(entry)
+                return first_page and seen and seen[-1]["measured"]
+            wait_until("the new sandbox measured on /metrics and in the REST answer", both_seen,
+                       timeout=60, interval=0.02)
+            for c in seen:
+                self.assertIsInstance(c["cpu_percent"], (int, float), c)
+                self.assertRegex(c["pids"], r"^[0-9]+$", c)
+                self.assertIsInstance(c["memory"]["used_bytes"], (int, float), c)
+            print(f"new sandbox: {len(seen)} REST answers until measured, then cpu "
+                  f"{seen[-1]['cpu_percent']} %")
+            self.assertGreater(seen[-1]["cpu_percent"], 0,
+                               "a busy loop's CPU % in its first measured answer")
+            self.assertIsNotNone(first_page[0].get("evonic_sandbox_cpu_utilization_ratio",
+                                                   session_id=session),
+                                 "the first sample on /metrics already has the CPU ratio")
+        finally:
+            self.docker("rm", "-f", name)
 
     def test_4_series_gone_after_rm(self):
         self.page_with_both()

@@ -151,6 +151,89 @@ class RestApiTest(unittest.TestCase):
         self.assertIn('evonic_sandbox_info{agent_id="ops",session_id="ops-12345678"', page)
 
 
+class FirstSampleTest(unittest.TestCase):
+    """No null where the contract has a number (issue J.2): the fake engine answers one-shot
+    requests as the real one does (no previous sample), so CPU % in the first answer exists only
+    if the exporter asked for a sandbox's first sample with the engine's previous one."""
+
+    def setUp(self):
+        self.dir = temp_dir("evonic-first-")
+        self.procs = Processes()
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.addCleanup(self.procs.stop_all)
+        self.socket = os.path.join(self.dir, "docker.sock")
+        start_fake_engine(self.procs, self.socket, ARGS.source_dir)
+        self.fake("/_fake/one-shot", {"honour": True})
+        self.web_config = write_web_config(os.path.join(self.dir, "web.yml"), {USER: PASSWORD})
+
+    def fake(self, path, body):
+        status, answer = unix_request(self.socket, "POST", path, body)
+        self.assertEqual(status, 200, answer)
+
+    def start_exporter(self):
+        self.exporter = Exporter(self.procs, ARGS.binary,
+                                 [f"--docker.host=unix://{self.socket}", "--collect.interval=1s",
+                                  f"--web.config.file={self.web_config}"], self.dir)
+
+    def first_pool(self):
+        def pool():
+            status, body, _ = get_json(self.exporter.base + "/api/sandbox/stats",
+                                       (USER, PASSWORD))
+            return body if status == 200 and body["containers"] else None
+        return wait_until("a first pool answer with sandboxes", pool, timeout=30, interval=0.02)
+
+    def recorded_cpu_percent(self, name):
+        """docker stats' CPU % of the recorded two-sample answer."""
+        with open(os.path.join(ARGS.source_dir, "tests", "fixtures", "fake-scenario", "stats",
+                               name + ".json")) as f:
+            d = json.load(f)
+        cpu, pre = d["cpu_stats"], d["precpu_stats"]
+        delta = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
+        system = cpu["system_cpu_usage"] - pre["system_cpu_usage"]
+        return round(delta / system * cpu["online_cpus"] * 100, 2)
+
+    def test_cpu_percent_from_the_first_answer(self):
+        self.start_exporter()
+        pool = self.first_pool()
+        by_name = {c["container_name"]: c for c in pool["containers"]}
+        busy = by_name["evonic-data-analyst-e0d4d663"]
+        self.assertEqual(busy["measured"], True, busy)
+        self.assertAlmostEqual(busy["cpu_percent"],
+                               self.recorded_cpu_percent("evonic-data-analyst-e0d4d663"), places=2)
+        for c in pool["containers"]:
+            self.assertIsInstance(c["cpu_percent"], (int, float), c)
+        # Each sandbox's first stats request asked for the previous sample (no one-shot); the
+        # next ones are one-shot.
+        def stats_paths():
+            _, raw = unix_request(self.socket, "GET", "/_fake/requests")
+            return [r["path"] for r in json.loads(raw) if "/stats" in r["path"]]
+        wait_until("a second cycle", lambda: sum("one-shot=true" in p for p in stats_paths())
+                   >= len(pool["containers"]), timeout=30)
+        paths = stats_paths()
+        for c in pool["containers"]:
+            mine = [p for p in paths if f"/containers/{c['container_id']}" in p]
+            self.assertTrue(mine, c["container_id"])
+            self.assertNotIn("one-shot", mine[0], mine)
+            self.assertIn("one-shot=true", mine[-1], mine)
+
+    def test_a_sandbox_without_a_sample_has_the_contract_types(self):
+        # One sandbox whose stats fail: it is listed, with docker stats' zeros and measured false.
+        self.fake("/_fake/fault", {"target": "stats", "container": "evonic-admin-6f07b262",
+                                   "kind": "500"})
+        self.start_exporter()
+        pool = self.first_pool()
+        c = next(c for c in pool["containers"] if c["container_name"] == "evonic-admin-6f07b262")
+        self.assertEqual(c["measured"], False, c)
+        self.assertEqual((c["cpu_percent"], c["pids"], c["pids_current"]), (0, "0", 0), c)
+        self.assertEqual((c["memory"]["used"], c["memory"]["percent"], c["memory"]["used_bytes"]),
+                         ("0B", "0.00%", 0), c)
+        self.assertEqual((c["network"]["input"], c["block_io"]["read"]), ("0B", "0B"), c)
+        status, body, _ = get_json(self.exporter.base + "/api/agents/admin/sandbox/stats",
+                                   (USER, PASSWORD))
+        self.assertEqual(status, 200)
+        self.assertEqual(body["containers"][0]["measured"], False)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)

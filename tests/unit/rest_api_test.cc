@@ -99,16 +99,63 @@ TEST(RestApi, AgentAnswerHasTheContract) {
   EXPECT_EQ(c["block_io"]["write"], "12.5MB");
   EXPECT_EQ(c["pids"], "28");
   EXPECT_TRUE(b["collected_at"].is_string());
-  // A sandbox without usable stats: human strings "--", numbers null, never zeros.
+  EXPECT_EQ(c["measured"], true);
+  // A sandbox without a sample (its first moments, or unusable stats): the contract's types with
+  // the figures docker stats shows for it (0), and measured false. A UI doing
+  // cpu_percent.toFixed(1) must not throw.
   const json& bad = b["containers"][1];
   EXPECT_EQ(bad["session_id"], "admin-0badc0de");
   EXPECT_EQ(bad["external_user_id"], "");
-  EXPECT_TRUE(bad["cpu_percent"].is_null());
-  EXPECT_EQ(bad["memory"]["used"], "--");
-  EXPECT_TRUE(bad["memory"]["used_bytes"].is_null());
-  EXPECT_EQ(bad["memory"]["limit"], "512MiB");
-  EXPECT_EQ(bad["pids"], "--");
+  EXPECT_EQ(bad["measured"], false);
+  EXPECT_EQ(bad["cpu_percent"], 0);
+  EXPECT_EQ(bad["memory"]["used"], "0B");
+  EXPECT_EQ(bad["memory"]["used_bytes"], 0);
+  EXPECT_EQ(bad["memory"]["limit"], "512MiB");  // the limit is known without stats
+  EXPECT_EQ(bad["memory"]["percent"], "0.00%");
+  EXPECT_EQ(bad["network"]["input"], "0B");
+  EXPECT_EQ(bad["block_io"]["write"], "0B");
+  EXPECT_EQ(bad["pids"], "0");
+  EXPECT_EQ(bad["pids_current"], 0);
   EXPECT_EQ(bad["cpu_limit_cores"], 1);  // a limit is known without stats
+}
+
+// Every figure of every entry has the contract's type, measured or not; only limits may be null
+// (unlimited).
+TEST(RestApi, NoNullWhereTheContractHasANumber) {
+  auto e = MakeExposition(true);
+  auto snap = std::make_shared<model::Snapshot>(*e->snapshot);
+  model::Sandbox partial = snap->sandboxes[0];
+  partial.container_id = std::string(64, 'c');
+  partial.session_id = "admin-partial";
+  partial.usage->cpu_utilization_ratio.reset();  // a first one-shot answer: no CPU % yet
+  partial.usage->network.reset();
+  partial.usage->pids.reset();
+  snap->sandboxes.push_back(partial);
+  e->snapshot = snap;
+  for (const char* path : {"/api/agents/admin/sandbox/stats", "/api/sandbox/stats"}) {
+    json b = Body(RestAnswer(*e, path, kNow));
+    const json* p = nullptr;
+    for (const json& c : b["containers"]) {
+      if (c["session_id"] == "admin-partial") p = &c;
+      EXPECT_TRUE(c["cpu_percent"].is_number()) << path << c.dump();
+      EXPECT_TRUE(c["measured"].is_boolean()) << path << c.dump();
+      EXPECT_TRUE(c["pids"].is_string()) << c.dump();
+      EXPECT_TRUE(c["pids_current"].is_number()) << c.dump();
+      for (const char* group : {"memory", "network", "block_io"}) {
+        for (const auto& [key, value] : c[group].items()) {
+          const bool number = key.find("_bytes") != std::string::npos || key == "percent_value";
+          EXPECT_TRUE(number ? value.is_number() : value.is_string())
+              << path << " " << group << "." << key << ": " << c.dump();
+          if (!number) {
+            EXPECT_NE(value, "--") << group << "." << key;
+          }
+        }
+      }
+    }
+    ASSERT_NE(p, nullptr) << path;
+    EXPECT_EQ((*p)["measured"], false) << "a figure is a stand-in";
+    EXPECT_EQ((*p)["memory"]["used"], "142MiB") << "what was measured is still shown";
+  }
 }
 
 TEST(RestApi, ContainersCarryTheirSessionsToolRunsAndOomKills) {

@@ -58,18 +58,21 @@
 
   // --- figures ----------------------------------------------------------------------------
   const cpuText = (p) => (p === null || p === undefined ? '--' : `${p.toFixed(2)}%`);
+  // measured: false says the entry's figures are stand-ins (0) until the sandbox's first sample.
+  const unmeasured = (c) => c.measured === false;
   const cores = (n) => `${+n.toFixed(2)} ${n === 1 ? 'core' : 'cores'}`;
 
   function cpuFraction(c) {
-    if (c.cpu_percent === null || c.cpu_percent === undefined) return null;
+    if (unmeasured(c) || c.cpu_percent === null || c.cpu_percent === undefined) return null;
     return c.cpu_percent / (100 * (c.cpu_limit_cores || 1));
   }
   function memoryFraction(c) {
     const p = c.memory && c.memory.percent_value;
-    return p === null || p === undefined ? null : p / 100;
+    return unmeasured(c) || p === null || p === undefined ? null : p / 100;
   }
   function pidsFraction(c) {
-    return c.pids_current !== null && c.pids_limit ? c.pids_current / c.pids_limit : null;
+    return !unmeasured(c) && c.pids_current !== null && c.pids_limit
+      ? c.pids_current / c.pids_limit : null;
   }
   // How hot a sandbox is: its fullest resource against its limit; an OOM kill puts it first.
   function heat(c) {
@@ -114,7 +117,8 @@
 
   function sandboxCard(c, withUser) {
     const limit = c.cpu_limit_cores;
-    const cpu = cpuText(c.cpu_percent) + (limit ? ` of ${cores(limit)}` : ' (no limit)');
+    const cpu = cpuText(unmeasured(c) ? null : c.cpu_percent) +
+      (limit ? ` of ${cores(limit)}` : ' (no limit)');
     const m = c.memory || {};
     const n = c.network || {};
     const b = c.block_io || {};
@@ -125,7 +129,8 @@
     },
     el('h3', null, c.session_id),
     el('p', { class: 'sub' }, `${c.container_name} · ${c.container_id}` +
-      (withUser && c.external_user_id ? ` · ${c.external_user_id}` : '')),
+      (withUser && c.external_user_id ? ` · ${c.external_user_id}` : '') +
+      (unmeasured(c) ? ' · not measured yet' : '')),
     bar('CPU', 'cpu', cpu, cpuFraction(c)),
     bar('Memory', 'memory', `${m.used} / ${m.limit} (${m.percent})`, memoryFraction(c)),
     bar('PIDs', 'pids', `${c.pids} / ${pidsLimit}`, pidsFraction(c)),
@@ -245,9 +250,11 @@
       const limit = c.cpu_limit_cores || 1;
       box.replaceChildren(
         chart(`CPU, ${since} (0 to ${cores(limit)})`, points,
-          (p) => (p.cpu_percent === null ? null : p.cpu_percent), 100 * limit, start),
+          (p) => (unmeasured(p) || p.cpu_percent === null ? null : p.cpu_percent), 100 * limit,
+          start),
         chart(`Memory, ${since} (0 to limit)`, points,
-          (p) => (p.memory.percent_value === null ? null : p.memory.percent_value), 100, start));
+          (p) => (unmeasured(p) || p.memory.percent_value === null ? null
+            : p.memory.percent_value), 100, start));
     }
   }
 
