@@ -166,6 +166,10 @@ void ConnectionGate::Loop::Admit(Connection* c) {
   ++stats_.active;
   c->up.buffer.reset(new char[kBufferBytes]);
   c->down.buffer.reset(new char[kBufferBytes]);
+  if (!gate_.options_.ready_on_first_byte) {  // plain HTTP: the later requests are followed too
+    c->up.requests =
+        std::make_unique<RequestStream>(c->first.action == FirstRequestLine::Action::kRewrite);
+  }
   if (c->first.action == FirstRequestLine::Action::kRewrite) {
     // The line in absolute-form (peeked, still unread) is taken out and its origin-form goes
     // first. It fits: a line is shorter than the head limit, and the head limit than a buffer.

@@ -14,11 +14,13 @@
 #include <chrono>
 #include <cstring>
 #include <list>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "exporter/web/connection_gate.h"
 #include "exporter/web/first_request_line.h"
+#include "exporter/web/request_stream.h"
 
 namespace evonic::exporter {
 
@@ -62,6 +64,8 @@ struct ConnectionGate::Connection {
     bool eof = false;   // the source has no more to send
     bool shut = false;  // ... and all of it was passed on, then the destination's write side shut
     bool dropped = false;  // the destination stopped reading: nothing more is passed on
+    // Plain HTTP, client to backend: the requests are followed (request_stream.h).
+    std::unique_ptr<RequestStream> requests;
     bool Pending() const { return start < end; }
   };
 
@@ -125,6 +129,8 @@ class ConnectionGate::Loop {
   void Relay(Connection* c);
   enum class Moved { kOk, kSourceFailed, kDestinationFailed };
   Moved Move(int from, int to, Connection::Flow& flow);
+  /// recv() into an empty `flow` (through its request stream, if it has one); recv's result.
+  ssize_t Read(int from, Connection::Flow& flow);
   void Linger(Connection* c);
   void StartLingering(Connection* c);
   void AnswerHere(Connection* c);
@@ -159,6 +165,7 @@ class ConnectionGate::Loop {
   bool warned_ = false;
   bool backend_warned_ = false;
   std::vector<char> peek_;  // one buffer for looking at every waiting connection's head
+  std::string followed_;    // what a RequestStream lets through, on its way into a buffer
 };
 
 }  // namespace evonic::exporter

@@ -26,6 +26,29 @@ void ConnectionGate::Loop::Watch(int fd, Connection::Side& side, Connection::Reg
   watch.events = wanted;
 }
 
+ssize_t ConnectionGate::Loop::Read(int from, Connection::Flow& flow) {
+  if (!flow.requests) {
+    ssize_t n = recv(from, flow.buffer.get() + flow.end, kBufferBytes - flow.end, MSG_DONTWAIT);
+    if (n > 0) flow.end += static_cast<std::size_t>(n);
+    return n;
+  }
+  // The buffer is empty here (Move sends all before it reads); what is read goes in through the
+  // request stream, which may add up to kMaxGrowth bytes (a held line, a rewritten target).
+  const std::size_t room = std::min(peek_.size(), kBufferBytes - RequestStream::kMaxGrowth);
+  const ssize_t n = recv(from, peek_.data(), room, MSG_DONTWAIT);
+  if (n < 0) return n;
+  followed_.clear();
+  if (n > 0) {
+    flow.requests->Feed({peek_.data(), static_cast<std::size_t>(n)}, followed_);
+  } else {
+    flow.requests->Finish(followed_);
+  }
+  std::copy(followed_.begin(), followed_.end(), flow.buffer.get());
+  flow.start = 0;
+  flow.end = followed_.size();
+  return n;
+}
+
 ConnectionGate::Loop::Moved ConnectionGate::Loop::Move(int from, int to, Connection::Flow& flow) {
   auto retry = [] { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; };
   if (flow.dropped) return Moved::kOk;
@@ -39,11 +62,8 @@ ConnectionGate::Loop::Moved ConnectionGate::Loop::Move(int from, int to, Connect
       continue;
     }
     if (flow.eof) break;
-    ssize_t n = recv(from, flow.buffer.get() + flow.end, kBufferBytes - flow.end, MSG_DONTWAIT);
-    if (n > 0) {
-      flow.end += static_cast<std::size_t>(n);
-      continue;
-    }
+    const ssize_t n = Read(from, flow);
+    if (n > 0) continue;
     if (n == 0) {
       flow.eof = true;
       continue;

@@ -42,6 +42,8 @@ FirstRequestLine ExamineFirstRequestLine(std::string_view head) {
   out.length = end + 1;
   if (target == "*") {
     out.action = FirstRequestLine::Action::kAnswer;
+    out.replacement =
+        std::string(method) + " " + kAsteriskTargetPath + " " + std::string(version) + "\r\n";
     out.answer =
         method == "OPTIONS"
             ? Answer("405 Method Not Allowed", "Allow: GET, HEAD\r\n", "method not allowed\n")

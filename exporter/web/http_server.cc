@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "exporter/render/answer.h"
+#include "exporter/web/first_request_line.h"
 #include "exporter/web/tls_context.h"
 
 namespace evonic::exporter {
@@ -349,6 +350,11 @@ void HttpServer::Serve(mg_connection* conn) {
   if (req.method != "GET" && !head) {
     resp = HttpResponse::Text(405, "method not allowed\n");
     resp.headers.emplace_back("Allow", "GET, HEAD");
+    close = true;
+  } else if (req.path == kAsteriskTargetPath) {
+    // A later request on a kept-alive connection whose target was `*` (the gate passed it on
+    // with this path: CivetWeb would close without an answer); OPTIONS got its 405 above.
+    resp = HttpResponse::Text(400, "the request target * is only for OPTIONS\n");
     close = true;
   } else if (int refusal = BodyRefusal(*ri); refusal != 0) {
     resp = HttpResponse::Text(refusal, "request bodies are not accepted\n");

@@ -414,6 +414,41 @@ class WebTest(unittest.TestCase):
         self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
         self.assertIsNone(e.proc.poll())
 
+    def test_later_requests_on_a_kept_alive_connection_get_answers_too(self):
+        # Issue G.8: the gate answered `*` and rewrote absolute-form only in a connection's first
+        # request; on a kept-alive connection CivetWeb closed later ones without any answer.
+        e = self.start()
+        get = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        cases = [
+            (get + b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 405]),
+            (get + b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 400]),
+            (get + b"GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + get, [200, 200, 200]),
+            (get + b"HEAD HTTP://example.invalid:1/nothing HTTP/1.1\r\nHost: x\r\n\r\n" + get,
+             [200, 404, 200]),
+        ]
+        for request, expected in cases:
+            with self.subTest(request=request[40:90]):
+                codes, _ = statuses(e.port, request)
+                self.assertEqual(codes, expected)
+        # One request at a time, the later one a byte at a time: held until its line is whole.
+        with socket.create_connection(("127.0.0.1", e.port), timeout=5) as s:
+            def read_until(marker, answer=b""):
+                while marker not in answer:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    answer += chunk
+                return answer
+            s.sendall(get)
+            first = read_until(b"\r\n\r\nOK\n")  # /healthz's whole answer
+            self.assertTrue(first.startswith(b"HTTP/1.1 200"), first)
+            for byte in b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n":
+                s.sendall(bytes([byte]))
+            answer = read_until(b"\r\n\r\n", first.split(b"\r\n\r\nOK\n", 1)[1])
+            self.assertTrue(answer.startswith(b"HTTP/1.1 405"), answer)
+            self.assertIn(b"Allow: GET, HEAD", answer)
+        self.assertIsNone(e.proc.poll())
+
     def test_cors_preflight_is_a_405_like_any_other_method(self):
         # Issue J.7: CivetWeb answered a preflight itself (200, any origin, authorization allowed),
         # against the README's "only GET and HEAD".
