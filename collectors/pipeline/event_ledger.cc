@@ -50,6 +50,11 @@ EventLedger::Box& EventLedger::Ensure(const EngineEvent& e) {
   return it->second;
 }
 
+std::string EventLedger::AgentOfEvent(const EngineEvent& e) const {
+  auto box = boxes_.find(e.container_id);
+  return box != boxes_.end() ? box->second.agent_id : agent_of_(e.container_name, e.labels);
+}
+
 void EventLedger::CountRun(Box& box, model::Tool tool, bool failed, double seconds) {
   auto slot = static_cast<std::size_t>(tool);
   std::size_t bucket = 0;
@@ -78,6 +83,7 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
     case EventKind::kStart: {
       Box& box = Ensure(e);
       box.running = true;
+      box.signs = {};
       // Created long before a slow start (a loaded engine): only from now on can a cycle list
       // it, so only from now on does its absence from a list mean a missed destroy.
       box.seen_nano = std::max(box.seen_nano, e.time_nano);
@@ -110,18 +116,27 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
       Box& box = Ensure(e);
       ++agents_[box.agent_id].oom_kills;
       ++box.counters.oom_kills;
+      box.signs.oom_killed = true;
       break;
     }
+    case EventKind::kKill:
+      Ensure(e).signs.kill_requested = true;
+      break;
     case EventKind::kDie: {
       auto box = boxes_.find(e.container_id);
-      if (box != boxes_.end()) box->second.running = false;
+      // Untracked (it started before the stream covered it): only its exit code is known.
+      EndingSigns signs;
+      if (box != boxes_.end()) {
+        box->second.running = false;
+        signs = box->second.signs;
+      }
+      const model::Ending ending = ClassifyEnding(signs, e.exit_code);
+      ++agents_[AgentOfEvent(e)].endings[static_cast<std::size_t>(ending)];
       break;
     }
     case EventKind::kDestroy: {
       auto box = boxes_.find(e.container_id);
-      std::string agent =
-          box != boxes_.end() ? box->second.agent_id : agent_of_(e.container_name, e.labels);
-      ++agents_[agent].destroyed;
+      ++agents_[AgentOfEvent(e)].destroyed;
       if (box != boxes_.end()) boxes_.erase(box);  // its execs (even never started) go with it
       destroyed_[e.container_id] = e.time_nano;
       effect.destroyed = true;

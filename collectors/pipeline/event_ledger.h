@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "collectors/docker/event_parser.h"
+#include "collectors/pipeline/ending_classifier.h"
 #include "model/events_view.h"
 #include "model/snapshot.h"
 
@@ -25,6 +26,9 @@ namespace evonic::collectors {
 ///   still remembered are duplicates too.
 /// - exec_create/exec_start are joined to exec_die by exec id; an execution is counted when it
 ///   ends (runs, failures for exit code != 0, duration exec_start -> exec_die).
+/// - A sandbox's ending is counted once per `die` under the reason ClassifyEnding gives from the
+///   kill and oom events since its last start (a `destroy` without a `die`, of a container that
+///   never ran, is no ending).
 /// - Exec state is freed at exec_die, a sandbox's state (and its execs whose start failed, which
 ///   never get an exec_die) at destroy. tracked_objects() counts both.
 /// - After a reconnect, the replay must contain the last event seen before the break; when it
@@ -83,12 +87,15 @@ class EventLedger {
     // When it was last seen to start running (its start event; else its first event, or its
     // adoption): a cycle that began before this could not list it.
     std::int64_t seen_nano = 0;
+    EndingSigns signs;  // since its last start
     model::SessionEventCounters counters;
     std::map<std::string, Exec> execs;  // by exec id
   };
 
   bool Remember(const EngineEvent& event);  // false: a duplicate
   Box& Ensure(const EngineEvent& event);
+  // The agent of a tracked sandbox, else the one `agent_of_` gives.
+  std::string AgentOfEvent(const EngineEvent& event) const;
   void CountRun(Box& box, model::Tool tool, bool failed, double seconds);
 
   AgentOf agent_of_;
