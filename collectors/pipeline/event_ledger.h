@@ -28,7 +28,7 @@ namespace evonic::collectors {
 ///   ends (runs, failures for exit code != 0, duration exec_start -> exec_die).
 /// - A sandbox's ending is counted once per `die` under the reason ClassifyEnding gives from the
 ///   kill and oom events since its last start (a `destroy` without a `die`, of a container that
-///   never ran, is no ending).
+///   never ran, is no ending), also when a cross-check freed the sandbox between them.
 /// - Exec state is freed at exec_die, a sandbox's state (and its execs whose start failed, which
 ///   never get an exec_die) at destroy. tracked_objects() counts both.
 /// - After a reconnect, the replay must contain the last event seen before the break; when it
@@ -104,6 +104,10 @@ class EventLedger {
   // Destroyed sandboxes (id -> destroy time), so that a stats cycle that listed one just before
   // its destroy does not bring it back; forgotten once a cycle started well after the destroy.
   std::map<std::string, std::int64_t> destroyed_;
+  // The ending signs of sandboxes a cross-check freed (id -> the cycle's start, signs): a stream
+  // that lags behind the list brings their die later, and it must still know of the kill or OOM.
+  // Forgotten at that die or destroy, or a minute after the cycle.
+  std::map<std::string, std::pair<std::int64_t, EndingSigns>> freed_signs_;
   std::set<Key> recent_;  // dedup window
   std::deque<Key> recent_order_;
   std::int64_t floor_nano_ = 0;  // events at or before this time are older than the window

@@ -315,6 +315,10 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(page.get("evonic_sandbox_exporter_events_lost_total"), 0)
         synth_created = sum(page.get("evonic_sandbox_created_total", agent_id=f"synth-{i}") for i in range(agents))
         self.assertEqual(synth_created, n + 2000)
+        # Every synthetic sandbox ends with kill, die 137, destroy (as rm -f): one removal each.
+        synth_removed = sum(page.get("evonic_sandbox_endings_total", agent_id=f"synth-{i}", reason="removed")
+                            for i in range(agents))
+        self.assertEqual(synth_removed, n + 2000)
         if not os.environ.get("ASAN_OPTIONS"):  # ASan's quarantine holds freed memory on purpose
             self.assertLess(rss_after - rss_before, 4 * 2**20, "RSS grew by more than 4 MiB")
 

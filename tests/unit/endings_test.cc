@@ -103,6 +103,27 @@ TEST(EventLedger, ASandboxThatStartedBeforeTheStreamEndsByItsExitCode) {
   EXPECT_EQ(view->agents.at("ends-error").endings, One(Ending::kError));
 }
 
+TEST(EventLedger, ACrossCheckBetweenKillAndDieKeepsTheRemoval) {
+  // A stream lagging behind the list: a cycle no longer lists the sandbox whose kill the ledger
+  // has seen but not yet its die, and frees it as a missed destroy; the die comes after.
+  std::vector<EngineEvent> rm_f;
+  for (const EngineEvent& e : test::RecordedEvents("events/sandbox-endings.jsonl")) {
+    if (e.container_name == "evonic-ends-rm-f-3d4e5f60") rm_f.push_back(e);
+  }
+  ASSERT_EQ(rm_f.size(), 5u);  // create, start, kill, die, destroy
+  EventLedger ledger(test::NameRuleAgentOf());
+  ledger.OnConnected(true);
+  for (std::size_t i = 0; i < 3; ++i) ledger.Apply(rm_f[i]);
+  model::Snapshot empty_list;
+  empty_list.status.docker_up = true;
+  empty_list.status.collect_start_timestamp_seconds =
+      static_cast<double>(rm_f[2].time_nano) / 1e9 + 5;
+  EXPECT_EQ(ledger.CrossCheck(empty_list, 0).size(), 1u);
+  ledger.Apply(rm_f[3]);
+  ledger.Apply(rm_f[4]);
+  EXPECT_EQ(ledger.View()->agents.at("ends-rm-f").endings, One(Ending::kRemoved));
+}
+
 TEST(EventLedger, ARestartedSandboxStartsWithoutItsEarlierSigns) {
   // The OOM-killed sandbox, started again and then failing by itself with 1: an error, the
   // earlier OOM kill forgotten at the new start.
