@@ -19,18 +19,10 @@
 #   GET /v1.41/events?filters={"type":["container"],"label":["evonic.managed=1"]}
 # one JSON object per line, byte for byte.
 set -euo pipefail
-out=$(realpath -m "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 DOCKER=${DOCKER_CLI:-/usr/bin/docker}
-dir=$(mktemp -d /tmp/evrec.XXXX)
-trap 'kill $curl_pid 2>/dev/null || true; bash "$here/private_engine.sh" stop "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-bash "$here/private_engine.sh" start "$dir" >/dev/null
-export DOCKER_HOST=unix://$dir/docker.sock
-filters='{"type":["container"],"label":["evonic.managed=1"]}'
-curl -sN --unix-socket "$dir/docker.sock" -G --data-urlencode "filters=$filters" \
-  http://localhost/v1.41/events >"$out" &
-curl_pid=$!
-sleep 0.5
+. "$here/event_recording.sh"
+record_start "$1"
 
 # sandbox NAME [docker run options...] -- COMMAND...: made the way Evonic makes them (--rm unless
 # --no-rm comes first), with the test image
@@ -78,7 +70,12 @@ sandbox evonic-ends-stop-5f607182 --memory=512m -- sleep infinity
 $DOCKER stop -t 1 evonic-ends-stop-5f607182 >/dev/null
 wait_gone evonic-ends-stop-5f607182
 sandbox evonic-ends-stop-trap-60718293 --memory=512m -- \
-  sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
+  sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+# the trap must be set before the stop (PID 1 without a handler ignores SIGTERM)
+for _ in $(seq 100); do
+  $DOCKER logs evonic-ends-stop-trap-60718293 2>/dev/null | grep -q ready && break
+  sleep 0.1
+done
 $DOCKER stop -t 5 evonic-ends-stop-trap-60718293 >/dev/null
 wait_gone evonic-ends-stop-trap-60718293
 sandbox evonic-ends-kill-718293a4 --memory=512m -- sleep infinity
@@ -89,7 +86,4 @@ wait_exited evonic-ends-exit-then-rm-8293a4b5
 $DOCKER rm evonic-ends-exit-then-rm-8293a4b5 >/dev/null
 sandbox evonic-ends-never-ran-93a4b5c6 --memory=512m -- /nonexistent 2>/dev/null || true
 wait_gone evonic-ends-never-ran-93a4b5c6
-# the stream has no end and no keep-alive: give the last events a moment to arrive, then stop reading
-for _ in $(seq 50); do grep -q 'never-ran.*"destroy"\|"destroy".*never-ran' "$out" && break; sleep 0.1; done
-sleep 0.3
-echo "recorded $(wc -l <"$out") events into $out" >&2
+record_finish '"destroy".*never-ran'
