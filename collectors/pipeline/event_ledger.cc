@@ -135,6 +135,7 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
     case EventKind::kDie: {
       auto box = boxes_.find(e.container_id);
       // Untracked (it started before the stream covered it): only its exit code is known.
+      // Freed by a cross-check (the stream lags behind the list): the signs kept for it.
       EndingSigns signs;
       if (box != boxes_.end()) {
         box->second.running = false;
