@@ -217,6 +217,14 @@ def pool_overview():
               "rate interval.", "short",
               [(f"sum by (agent_id) (increase(evonic_sandbox_oom_kills_total{sel}[{RI}]))",
                 "{{agent_id}}")], links=[AGENT_LINK]),
+        panel("timeseries", "Sandbox endings by agent and reason",
+              "Why sandboxes stopped running, per rate interval: removed (Evonic's idle timeout "
+              "or LRU eviction, or anyone's docker rm -f, stop or kill), oom (the kernel's OOM "
+              "kill ended it), error (it exited non-zero by itself), clean (it exited 0).",
+              "short",
+              [(f"sum by (agent_id, reason) "
+                f"(increase(evonic_sandbox_endings_total{sel}[{RI}]))",
+                "{{agent_id}} {{reason}}")], w=24, links=[AGENT_LINK]),
         panel("timeseries", "Tool runs by agent",
               "Tool calls (docker exec) started per second by each agent, by tool (bash, python, "
               "other).", "ops",
@@ -252,8 +260,8 @@ def pool_overview():
     ]
     return dashboard(
         POOL_UID, "Evonic sandboxes: pool overview",
-        "Capacity, CPU and memory by agent, the sessions nearest their limits, OOM kills, tool "
-        "runs and the health of engine and exporter.",
+        "Capacity, CPU and memory by agent, the sessions nearest their limits, OOM kills, how "
+        "sandboxes ended, tool runs and the health of engine and exporter.",
         [datasource_var(), engine_var()],
         panels, annotations(sel),
         [link("Agent drill-down", f"/d/{AGENT_UID}/",
@@ -336,12 +344,19 @@ def agent_drilldown():
         panel("timeseries", "OOM kills of the agent",
               "Processes the kernel killed for lack of memory in this agent's sandboxes, per "
               "rate interval.", "short",
-              [(f"sum(increase(evonic_sandbox_oom_kills_total{ag}[{RI}]))", "OOM kills")], w=24),
+              [(f"sum(increase(evonic_sandbox_oom_kills_total{ag}[{RI}]))", "OOM kills")]),
+        panel("timeseries", "Sandbox endings of the agent",
+              "Why this agent's sandboxes stopped running, per rate interval: removed (Evonic's "
+              "idle timeout or LRU eviction, or anyone's docker rm -f, stop or kill), oom (the "
+              "kernel's OOM kill ended it), error (it exited non-zero by itself), clean (it "
+              "exited 0). Per agent by design: endings carry no session.", "short",
+              [(f"sum by (reason) (increase(evonic_sandbox_endings_total{ag}[{RI}]))",
+                "{{reason}}")]),
     ]
     return dashboard(
         AGENT_UID, "Evonic sandboxes: agent drill-down",
         "One agent's sessions: CPU, memory, network, throttling and processes per session; the "
-        "agent's tool runs, failures, durations and OOM kills.",
+        "agent's tool runs, failures, durations, OOM kills and how its sandboxes ended.",
         [datasource_var(), engine_var(),
          query_var("agent_id", "Agent", "label_values(evonic_sandbox_info{" + I + "}, agent_id)"),
          query_var("session_id", "Session",

@@ -19,6 +19,13 @@ inline constexpr std::array<const char*, kToolCount> kToolNames = {"bash", "pyth
 inline constexpr std::array<double, 13> kToolDurationBuckets = {0.05, 0.1, 0.25, 0.5, 1,   2.5, 5,
                                                                 10,   30,  60,   120, 300, 600};
 
+/// How a sandbox stopped running (see collectors/pipeline/ending_classifier.h), in the order they
+/// are decided: a removal asked of the engine wins over an OOM kill, which wins over the exit code.
+enum class Ending : std::size_t { kRemoved = 0, kOom = 1, kError = 2, kClean = 3 };
+inline constexpr std::size_t kEndingCount = 4;
+inline constexpr std::array<const char*, kEndingCount> kEndingNames = {"removed", "oom", "error",
+                                                                       "clean"};
+
 /// Finished executions of one tool.
 struct ToolCounters {
   double runs = 0;
@@ -33,6 +40,7 @@ struct AgentEventCounters {
   double oom_kills = 0;
   double created = 0;
   double destroyed = 0;
+  std::array<double, kEndingCount> endings{};  // sandboxes that stopped running, by Ending
   std::array<ToolCounters, kToolCount> tools{};
 };
 

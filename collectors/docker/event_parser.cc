@@ -24,6 +24,7 @@ EventKind KindOf(std::string_view action, std::string* command) {
   };
   if (action == "create") return EventKind::kCreate;
   if (action == "start") return EventKind::kStart;
+  if (action == "kill") return EventKind::kKill;
   if (action == "die") return EventKind::kDie;
   if (action == "oom") return EventKind::kOom;
   if (action == "destroy") return EventKind::kDestroy;

@@ -16,6 +16,7 @@ namespace evonic::collectors {
 enum class EventKind {
   kCreate,
   kStart,
+  kKill,  // the engine was asked to signal it: docker stop, docker kill, docker rm -f
   kDie,
   kOom,
   kDestroy,

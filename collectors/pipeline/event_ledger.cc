@@ -11,7 +11,16 @@ namespace {
 constexpr std::size_t kWindowEvents = 8192;        // dedup keys remembered at most
 constexpr std::int64_t kWindowNano = 10000000000;  // and for at most 10 s before the last event
 constexpr double kCrossCheckSlackSeconds = 1.0;
+constexpr std::int64_t kFreedSignsNano = 60000000000;  // how long a lagging die may come late
 constexpr double kNano = 1e9;
+
+// Erases the entries of `map` whose time (`time_of` its value) is before `limit`.
+template <typename Map, typename TimeOf>
+void EraseBefore(Map& map, std::int64_t limit, TimeOf time_of) {
+  for (auto it = map.begin(); it != map.end();) {
+    it = time_of(it->second) < limit ? map.erase(it) : std::next(it);
+  }
+}
 }  // namespace
 
 EventLedger::EventLedger(AgentOf agent_of) : agent_of_(std::move(agent_of)) {}
@@ -50,6 +59,11 @@ EventLedger::Box& EventLedger::Ensure(const EngineEvent& e) {
   return it->second;
 }
 
+std::string EventLedger::AgentOfEvent(const EngineEvent& e) const {
+  auto box = boxes_.find(e.container_id);
+  return box != boxes_.end() ? box->second.agent_id : agent_of_(e.container_name, e.labels);
+}
+
 void EventLedger::CountRun(Box& box, model::Tool tool, bool failed, double seconds) {
   auto slot = static_cast<std::size_t>(tool);
   std::size_t bucket = 0;
@@ -78,6 +92,8 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
     case EventKind::kStart: {
       Box& box = Ensure(e);
       box.running = true;
+      box.signs = {};
+      freed_signs_.erase(e.container_id);
       // Created long before a slow start (a loaded engine): only from now on can a cycle list
       // it, so only from now on does its absence from a list mean a missed destroy.
       box.seen_nano = std::max(box.seen_nano, e.time_nano);
@@ -110,20 +126,34 @@ EventLedger::Effect EventLedger::Apply(const EngineEvent& e) {
       Box& box = Ensure(e);
       ++agents_[box.agent_id].oom_kills;
       ++box.counters.oom_kills;
+      box.signs.oom_killed = true;
       break;
     }
+    case EventKind::kKill:
+      Ensure(e).signs.kill_requested = true;
+      break;
     case EventKind::kDie: {
       auto box = boxes_.find(e.container_id);
-      if (box != boxes_.end()) box->second.running = false;
+      // Untracked (it started before the stream covered it): only its exit code is known.
+      // Freed by a cross-check (the stream lags behind the list): the signs kept for it.
+      EndingSigns signs;
+      if (box != boxes_.end()) {
+        box->second.running = false;
+        signs = box->second.signs;
+      } else if (auto freed = freed_signs_.find(e.container_id); freed != freed_signs_.end()) {
+        signs = freed->second.second;
+        freed_signs_.erase(freed);
+      }
+      const model::Ending ending = ClassifyEnding(signs, e.exit_code);
+      ++agents_[AgentOfEvent(e)].endings[static_cast<std::size_t>(ending)];
       break;
     }
     case EventKind::kDestroy: {
       auto box = boxes_.find(e.container_id);
-      std::string agent =
-          box != boxes_.end() ? box->second.agent_id : agent_of_(e.container_name, e.labels);
-      ++agents_[agent].destroyed;
+      ++agents_[AgentOfEvent(e)].destroyed;
       if (box != boxes_.end()) boxes_.erase(box);  // its execs (even never started) go with it
       destroyed_[e.container_id] = e.time_nano;
+      freed_signs_.erase(e.container_id);
       effect.destroyed = true;
       break;
     }
@@ -149,11 +179,11 @@ std::vector<std::string> EventLedger::CrossCheck(const model::Snapshot& stats,
   const double cycle_start = stats.status.collect_start_timestamp_seconds;
   const auto cycle_start_nano = static_cast<std::int64_t>(cycle_start * kNano);
   // Destroys older than this cycle (with slack) can no longer be listed by any later cycle.
-  for (auto it = destroyed_.begin(); it != destroyed_.end();) {
-    it = it->second < cycle_start_nano - static_cast<std::int64_t>(kCrossCheckSlackSeconds * kNano)
-             ? destroyed_.erase(it)
-             : std::next(it);
-  }
+  EraseBefore(destroyed_,
+              cycle_start_nano - static_cast<std::int64_t>(kCrossCheckSlackSeconds * kNano),
+              [](std::int64_t destroy_nano) { return destroy_nano; });
+  EraseBefore(freed_signs_, cycle_start_nano - kFreedSignsNano,
+              [](const auto& entry) { return entry.first; });
   std::set<std::string> listed;
   for (const model::Sandbox& s : stats.sandboxes) {
     listed.insert(s.container_id);
@@ -180,6 +210,10 @@ std::vector<std::string> EventLedger::CrossCheck(const model::Snapshot& stats,
     if (it->second.running && !listed.count(it->first) && it->second.seen_nano < before) {
       // The events think it lives, the engine does not list it: a destroy we missed.
       ++status_.repairs_total;
+      const EndingSigns& signs = it->second.signs;
+      if (signs.kill_requested || signs.oom_killed) {
+        freed_signs_[it->first] = {cycle_start_nano, signs};
+      }
       freed.push_back(it->first);
       it = boxes_.erase(it);
     } else {

@@ -10,9 +10,11 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "collectors/docker/event_parser.h"
+#include "collectors/pipeline/ending_classifier.h"
 #include "model/events_view.h"
 #include "model/snapshot.h"
 
@@ -25,6 +27,9 @@ namespace evonic::collectors {
 ///   still remembered are duplicates too.
 /// - exec_create/exec_start are joined to exec_die by exec id; an execution is counted when it
 ///   ends (runs, failures for exit code != 0, duration exec_start -> exec_die).
+/// - A sandbox's ending is counted once per `die` under the reason ClassifyEnding gives from the
+///   kill and oom events since its last start (a `destroy` without a `die`, of a container that
+///   never ran, is no ending), also when a cross-check freed the sandbox between them.
 /// - Exec state is freed at exec_die, a sandbox's state (and its execs whose start failed, which
 ///   never get an exec_die) at destroy. tracked_objects() counts both.
 /// - After a reconnect, the replay must contain the last event seen before the break; when it
@@ -83,12 +88,15 @@ class EventLedger {
     // When it was last seen to start running (its start event; else its first event, or its
     // adoption): a cycle that began before this could not list it.
     std::int64_t seen_nano = 0;
+    EndingSigns signs;  // since its last start
     model::SessionEventCounters counters;
     std::map<std::string, Exec> execs;  // by exec id
   };
 
   bool Remember(const EngineEvent& event);  // false: a duplicate
   Box& Ensure(const EngineEvent& event);
+  // The agent of a tracked sandbox, else the one `agent_of_` gives.
+  std::string AgentOfEvent(const EngineEvent& event) const;
   void CountRun(Box& box, model::Tool tool, bool failed, double seconds);
 
   AgentOf agent_of_;
@@ -97,6 +105,10 @@ class EventLedger {
   // Destroyed sandboxes (id -> destroy time), so that a stats cycle that listed one just before
   // its destroy does not bring it back; forgotten once a cycle started well after the destroy.
   std::map<std::string, std::int64_t> destroyed_;
+  // The ending signs of sandboxes a cross-check freed (id -> the cycle's start, signs): a stream
+  // that lags behind the list brings their die later, and it must still know of the kill or OOM.
+  // Forgotten at that die or destroy, or a minute after the cycle.
+  std::map<std::string, std::pair<std::int64_t, EndingSigns>> freed_signs_;
   std::set<Key> recent_;  // dedup window
   std::deque<Key> recent_order_;
   std::int64_t floor_nano_ = 0;  // events at or before this time are older than the window

@@ -22,6 +22,16 @@ void PerAgent(const RenderInput& in, Samples& out, double model::AgentEventCount
   }
 }
 
+void PerAgentEnding(const RenderInput& in, Samples& out) {
+  if (!in.snapshot.events) return;
+  for (const auto& [agent, counters] : in.snapshot.events->agents) {
+    for (std::size_t r = 0; r < model::kEndingCount; ++r) {
+      out.push_back(
+          Counter(counters.endings[r], {{kAgentLabel, agent}, {"reason", model::kEndingNames[r]}}));
+    }
+  }
+}
+
 void PerAgentTool(const RenderInput& in, Samples& out, double model::ToolCounters::*field) {
   if (!in.snapshot.events) return;
   for (const auto& [agent, counters] : in.snapshot.events->agents) {

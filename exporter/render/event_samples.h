@@ -9,6 +9,8 @@ namespace evonic::exporter::event_samples {
 
 /// One counter per agent, labelled agent_id, from AgentEventCounters::*field.
 void PerAgent(const RenderInput& in, Samples& out, double model::AgentEventCounters::*field);
+/// One counter per agent and ending reason (removed, oom, error, clean), every reason at 0 too.
+void PerAgentEnding(const RenderInput& in, Samples& out);
 /// One counter per agent and tool (bash, python, other), from ToolCounters::*field.
 void PerAgentTool(const RenderInput& in, Samples& out, double model::ToolCounters::*field);
 /// The tool duration histogram per agent and tool.

@@ -193,6 +193,12 @@ const std::vector<MetricDef>& MetricTable() {
        [](const RenderInput& in, Samples& out) {
          event_samples::PerAgent(in, out, &model::AgentEventCounters::destroyed);
        }},
+      {"evonic_sandbox_endings_total",
+       "Sandboxes of the agent that stopped running (their die events), since the exporter "
+       "started, by reason: removed (the engine was asked to end it: docker rm -f, as Evonic's "
+       "idle timeout and LRU eviction do, or stop, kill), oom (it ended non-zero after an OOM "
+       "kill in it), error (it ended by itself non-zero), clean (it ended by itself with 0).",
+       MT::Counter, nullptr, &event_samples::PerAgentEnding},
       {"evonic_sandbox_tool_executions_total",
        "Finished tool executions in the agent's sandboxes, by tool: bash (bash ...), python "
        "(python3/python ..., which includes Evonic's helper discovery call) or other.",

@@ -6,7 +6,9 @@ and the test's own `docker events` recording as the reference for every count.
 A sandbox with --memory=24m --memory-swap=24m runs Evonic-style tool calls (`docker exec -i <c> bash -s`,
 one of them `exit 3`), the engine is restarted in the middle, a second sandbox runs more bash calls, one
 `python3 -` and an exec the kernel OOM-kills (the container lives on), then `docker rm -f` removes its
-series before the next collection.
+series before the next collection. Then sandboxes of the busybox image end each way (exit 0, exit 3,
+the main process OOM-killed, rm -f, an exec OOM-killed then rm -f, stop) and each is counted under its
+reason in evonic_sandbox_endings_total.
 
 By hand: test_events_real_engine.py --binary BUILD/exporter/evonic-sandbox-exporter --source-dir REPO"""
 import argparse
@@ -80,11 +82,11 @@ class RealEngineEventsTest(unittest.TestCase):
         wait_until("the engine stopped", lambda: not os.path.exists(f"/proc/{pid}"), timeout=60)
         self.start_engine()
 
-    def sandbox(self, name):
+    def sandbox(self, name, *command, image="evonic-sandbox:full", memory="24m", options=()):
         self.docker("run", "-d", "--name", name, "--label", "evonic.managed=1", "--label", "evonic.pid=1",
-                    "--label", f"evonic.created_at={int(time.time())}", "--memory=24m", "--memory-swap=24m",
-                    "--cpus=1", "--pids-limit=256", "--network", "none", "evonic-sandbox:full",
-                    "sleep", "infinity")
+                    "--label", f"evonic.created_at={int(time.time())}", f"--memory={memory}",
+                    f"--memory-swap={memory}", "--cpus=1", "--pids-limit=256", "--network", "none", *options,
+                    image, *(command or ("sleep", "infinity")))
 
     def test_tool_calls_oom_restart_and_removal(self):
         suffix = secrets.token_hex(4)
@@ -176,6 +178,43 @@ class RealEngineEventsTest(unittest.TestCase):
         self.assertGreaterEqual(page.get("evonic_sandbox_tool_failures_total", agent_id=agent, tool="other"), 1)
         # The first sandbox (stopped by the restart, never removed) is still tracked; the second is freed.
         self.assertLessEqual(page.get("evonic_sandbox_exporter_events_tracked_objects"), 1)
+
+    def test_each_ending_is_counted_under_its_reason(self):
+        # Each sandbox of its own agent, ended one way (tests/fixtures/events/README.md has the events
+        # each sends); busybox image, --rm as Evonic runs them.
+        suffix = secrets.token_hex(4)
+        want = {"clean": "clean", "error": "error", "oom": "oom", "rm-f": "removed", "exec-oom-rm": "removed",
+                "stop": "removed"}
+        name = {how: f"evonic-e2e-end-{how}-{suffix}-{secrets.token_hex(4)}" for how in want}
+        agent = {how: name[how][len("evonic-"):].rsplit("-", 1)[0] for how in want}
+        exporter = Exporter(self.procs, ARGS.binary, [f"--docker.host=unix://{self.dir}/docker.sock",
+                                                      "--collect.interval=30s"], self.dir)
+        wait_until("events followed", lambda: exporter.metrics().get("evonic_sandbox_exporter_events_up") == 1)
+
+        def sandbox(how, *command, memory="512m"):
+            self.sandbox(name[how], *command, image="evonic-sandbox:test", memory=memory, options=("--rm",))
+        sandbox("clean", "sh", "-c", "sleep 0.5; exit 0")
+        sandbox("error", "sh", "-c", "sleep 0.5; exit 3")
+        sandbox("oom", "sh", "-c", "sleep 0.5; exec tail /dev/zero", memory="16m")  # the main process
+        sandbox("rm-f")
+        self.docker("rm", "-f", name["rm-f"])  # how Evonic removes a sandbox (idle timeout, LRU eviction)
+        sandbox("exec-oom-rm", memory="16m")
+        self.assertNotEqual(self.docker("exec", name["exec-oom-rm"], "tail", "/dev/zero", check=False).returncode, 0)
+        self.docker("rm", "-f", name["exec-oom-rm"])
+        sandbox("stop")
+        self.docker("stop", "-t", "1", name["stop"])
+        reasons = ("removed", "oom", "error", "clean")
+
+        def counted():
+            m = exporter.metrics()
+            counted.last = {how: {r: m.get("evonic_sandbox_endings_total", agent_id=agent[how], reason=r)
+                                  for r in reasons} for how in want}
+            return counted.last == {how: {r: int(r == want[how]) for r in reasons} for how in want}
+        try:
+            wait_until("every ending counted under its reason", counted, timeout=30)
+        except AssertionError:
+            self.fail(f"exporter counted {counted.last}")
+        self.assertGreaterEqual(exporter.metrics().get("evonic_sandbox_oom_kills_total", agent_id=agent["exec-oom-rm"]), 1)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,14 @@ def expectations(lines):
     return out
 
 
+REASONS = ("removed", "oom", "error", "clean")
+
+
+def endings(page, agent):
+    """evonic_sandbox_endings_total of one agent, by reason."""
+    return {r: page.get("evonic_sandbox_endings_total", agent_id=agent, reason=r) for r in REASONS}
+
+
 class EventsTest(unittest.TestCase):
     def setUp(self):
         self.dir = temp_dir("evonic-ev-")
@@ -178,6 +186,8 @@ class EventsTest(unittest.TestCase):
         last = sent[-1]["timeNano"]
         self.assertTrue(any(f"since={last // 10**9}.{last % 10**9:09d}" in r["path"] for r in self.requests()),
                         "the reconnect did not resume from the last event time")
+        # The die the replay sent again is one ending.
+        self.assertEqual(endings(page, "recorder"), {"removed": 1, "oom": 0, "error": 0, "clean": 0})
 
     def requests(self):
         status, text = unix_request(self.socket, "GET", "/_fake/requests")
@@ -193,9 +203,9 @@ class EventsTest(unittest.TestCase):
         self.control("events/cut", {"mid_line": False})
         wait_until("the stream down", lambda: exporter.metrics().get("evonic_sandbox_exporter_events_up") == 0)
         # While it is away: the rest of the session and 11 more sessions (> 256 events) happen.
-        self.emit(self.session[6:])
+        away = self.emit(self.session[6:])["events"]
         for _ in range(11):
-            self.emit(self.session)
+            away += self.emit(self.session)["events"]
         self.control("events/refuse", {"on": False})
 
         def settled():
@@ -205,6 +215,23 @@ class EventsTest(unittest.TestCase):
                          m.get("evonic_sandbox_exporter_events_tracked_objects") == 5) else None
         page = wait_until("the gap counted and the state repaired", settled, timeout=40)
         self.assertNotIn("recorder", {l.get("agent_id") for _, l, _, _ in page.series("evonic_sandbox_info")})
+        # Endings are counted from what the replay still holds (the engine's last 256 events, each
+        # session's kill, die and destroy among them), the older ones not at all.
+        replayed_dies = sum(1 for e in away[-256:] if e["Action"] == "die")
+        self.assertLess(replayed_dies, 12)
+        self.assertEqual(endings(page, "recorder"), {"removed": replayed_dies, "oom": 0, "error": 0, "clean": 0})
+
+    def test_every_recorded_ending_is_counted_under_its_reason(self):
+        # tests/fixtures/events/README.md: how the engine here ended each of these sandboxes.
+        want = {"ends-clean": "clean", "ends-error": "error", "ends-oom": "oom", "ends-rm-f": "removed",
+                "ends-exec-oom-rm": "removed", "ends-stop": "removed", "ends-stop-trap": "removed",
+                "ends-kill": "removed", "ends-exit-then-rm": "error", "ends-never-ran": None}
+        exporter = self.start_exporter()
+        self.control("events/emit", {"file": os.path.join(os.path.dirname(self.recording), "sandbox-endings.jsonl")})
+        page = wait_until("every sandbox destroyed", lambda: (lambda m: m if all(
+            m.get("evonic_sandbox_destroyed_total", agent_id=a) == 1 for a in want) else None)(exporter.metrics()))
+        for agent, reason in want.items():
+            self.assertEqual(endings(page, agent), {r: int(r == reason) for r in REASONS}, agent)
 
     def test_unknown_actions_and_malformed_lines(self):
         exporter = self.start_exporter()
@@ -288,6 +315,10 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(page.get("evonic_sandbox_exporter_events_lost_total"), 0)
         synth_created = sum(page.get("evonic_sandbox_created_total", agent_id=f"synth-{i}") for i in range(agents))
         self.assertEqual(synth_created, n + 2000)
+        # Every synthetic sandbox ends with kill, die 137, destroy (as rm -f): one removal each.
+        synth_removed = sum(page.get("evonic_sandbox_endings_total", agent_id=f"synth-{i}", reason="removed")
+                            for i in range(agents))
+        self.assertEqual(synth_removed, n + 2000)
         if not os.environ.get("ASAN_OPTIONS"):  # ASan's quarantine holds freed memory on purpose
             self.assertLess(rss_after - rss_before, 4 * 2**20, "RSS grew by more than 4 MiB")
 

@@ -8,19 +8,11 @@
 #   GET /v1.41/events?filters={"type":["container"],"label":["evonic.managed=1"]}
 # one JSON object per line, byte for byte.
 set -euo pipefail
-out=$(realpath -m "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 DOCKER=${DOCKER_CLI:-/usr/bin/docker}
-dir=$(mktemp -d /tmp/evrec.XXXX)
-trap 'kill $curl_pid 2>/dev/null || true; bash "$here/private_engine.sh" stop "$dir" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-bash "$here/private_engine.sh" start "$dir" >/dev/null
-export DOCKER_HOST=unix://$dir/docker.sock
+. "$here/event_recording.sh"
+record_start "$1"
 bash "$here/full_image.sh" import >/dev/null
-filters='{"type":["container"],"label":["evonic.managed=1"]}'
-curl -sN --unix-socket "$dir/docker.sock" -G --data-urlencode "filters=$filters" \
-  http://localhost/v1.41/events >"$out" &
-curl_pid=$!
-sleep 0.5
 name=evonic-recorder-0a1b2c3d
 $DOCKER run -d --rm --name $name --label evonic.managed=1 --label evonic.pid=1 \
   --label evonic.created_at="$(date +%s)" --memory=24m --memory-swap=24m --cpus=1 --pids-limit=256 \
@@ -31,7 +23,4 @@ echo 'print(sum(range(1000)))' | $DOCKER exec -i $name python3 - >/dev/null
 $DOCKER exec $name sh -c 'head -c 200m /dev/zero | tail' >/dev/null 2>&1 || true
 $DOCKER exec $name true
 $DOCKER rm -f $name >/dev/null
-# the stream has no end and no keep-alive: give the last events a moment to arrive, then stop reading
-for _ in $(seq 50); do grep -q '"destroy"' "$out" && break; sleep 0.1; done
-sleep 0.3
-echo "recorded $(wc -l <"$out") events into $out" >&2
+record_finish '"destroy"'

@@ -5,51 +5,23 @@
 #include <gtest/gtest.h>
 
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "collectors/docker/event_parser.h"
-#include "collectors/identity/identity.h"
 #include "collectors/pipeline/event_ledger.h"
 #include "collectors/pipeline/snapshot_composer.h"
 #include "collectors/pipeline/tool_classifier.h"
 #include "tests/support/test_sandboxes.h"
-#include "tests/unit/test_util.h"
+#include "tests/unit/recorded_events.h"
 
 namespace evonic::collectors {
 namespace {
 
 using model::Tool;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 std::vector<EngineEvent> RecordedSession() {
-  std::vector<EngineEvent> events;
-  for (const std::string& line : Lines(test::Fixture("events/sandbox-session.jsonl"))) {
-    auto parsed = ParseEvent(line);
-    EXPECT_TRUE(parsed.value) << parsed.error << ": " << line;
-    if (parsed.value) events.push_back(*parsed.value);
-  }
-  return events;
-}
-
-// The name rules alone decide the agent here (no database).
-EventLedger::AgentOf DefaultAgentOf() {
-  std::string error;
-  auto r = IdentityResolver::Create({"evonic.agent_id", "evonic.session_id", {kDefaultNameRule}},
-                                    &error);
-  EXPECT_TRUE(r) << error;
-  return [rules = *r](const std::string& name, const std::map<std::string, std::string>& labels) {
-    return rules.Resolve(name, labels).agent_id;
-  };
+  return test::RecordedEvents("events/sandbox-session.jsonl");
 }
 
 // The expectations below are worked out by hand from the recording (see
@@ -109,7 +81,7 @@ TEST(EventParser, SecondsBeyondInt64NanosecondsAreNoTime) {
 }
 
 TEST(EventLedger, CountsTheRecordedSession) {
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   std::size_t peak = 0;
   for (const EngineEvent& e : RecordedSession()) {
@@ -141,7 +113,7 @@ TEST(EventLedger, CountsTheRecordedSession) {
 
 TEST(EventLedger, DropsTheDuplicatesOfAReplay) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
   // The stream breaks; the reconnect's replay (since = last time, inclusive) starts earlier.
@@ -157,7 +129,7 @@ TEST(EventLedger, DropsTheDuplicatesOfAReplay) {
 
 TEST(EventLedger, CountsAGapWhenTheReplayMissesTheLastEvent) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   for (std::size_t i = 0; i < 10; ++i) ledger.Apply(events[i]);
   ledger.OnConnected(false);
@@ -174,7 +146,7 @@ TEST(EventLedger, CountsAGapWhenTheReplayMissesTheLastEvent) {
 
 TEST(EventLedger, FreesExecsWithoutExecDieAtDestroy) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.Apply(events[0]);
   ledger.Apply(events[1]);
   EngineEvent failed = events[2];  // exec_create whose start failed: no exec_die ever
@@ -188,7 +160,7 @@ TEST(EventLedger, FreesExecsWithoutExecDieAtDestroy) {
 
 TEST(EventLedger, CrossCheckRepairsMissedStartsAndDestroys) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   ledger.Apply(events[0]);
   ledger.Apply(events[1]);  // started; its destroy will be missed
@@ -218,7 +190,7 @@ TEST(EventLedger, ASlowStartAfterTheCyclesListIsNoMissedDestroy) {
   // Seen in the soak under load: created, a cycle lists the running containers 2 s later, the
   // start comes at 3 s. The sandbox was freed as "a destroy we missed" and stayed hidden.
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   EngineEvent create = events[0];
   EngineEvent start = events[1];
@@ -242,7 +214,7 @@ TEST(EventLedger, ASlowStartAfterTheCyclesListIsNoMissedDestroy) {
 
 TEST(EventLedger, ACycleThatListedASandboxJustBeforeItsDestroyIsNoDisagreement) {
   std::vector<EngineEvent> events = RecordedSession();
-  EventLedger ledger(DefaultAgentOf());
+  EventLedger ledger(test::NameRuleAgentOf());
   ledger.OnConnected(true);
   for (const EngineEvent& e : events) ledger.Apply(e);  // started ... destroyed
   const double start = static_cast<double>(events[1].time_nano) / 1e9;
