@@ -3,5 +3,5 @@
 #   scripts/run.sh --docker.host=unix:///var/run/docker.sock --web.listen-address=:9717
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/scripts/build.sh" "$root/build-run" -DEVONIC_BUILD_TESTS=OFF >&2
-exec "$root/build-run/exporter/evonic-sandbox-exporter" "$@"
+bash "$root/scripts/build.sh" --release >&2
+exec "$root/build-release/exporter/evonic-sandbox-exporter" "$@"
