@@ -7,8 +7,10 @@ include(GNUInstallDirs)
 set(debian_dir ${CMAKE_CURRENT_LIST_DIR})
 
 # The man page, from --help at build time (help2man; scripts/install-deps.sh build installs it).
+# Not in sanitizer and fuzz builds, which package nothing: their binary is not run while building.
 find_program(HELP2MAN help2man)
-if(HELP2MAN)
+if(EVONIC_SANITIZE OR EVONIC_FUZZ)
+elseif(HELP2MAN)
   set(man_page ${CMAKE_BINARY_DIR}/evonic-sandbox-exporter.1.gz)
   add_custom_command(OUTPUT ${man_page}
     COMMAND sh -c "\"$0\" --no-info --no-discard-stderr --section=1 --version-string=\"$1\" \
