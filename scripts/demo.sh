@@ -9,7 +9,8 @@
 #
 # Usage: scripts/demo.sh [--ready-file FILE]   (as root; from another user: sudo scripts/demo.sh)
 #   --ready-file FILE   write the URLs and names as KEY=VALUE lines to FILE once all is up (tests)
-# Environment: EVONIC_EXPORTER_BIN  an exporter binary to use (default: build one in build-demo/)
+# Environment: EVONIC_EXPORTER_BIN  an exporter binary to use (default: the release build in
+#                                   build-release/, shared with run.sh and package.sh)
 #              DEMO_COLLECT_INTERVAL (default 2s), DEMO_SCRAPE_INTERVAL (default 5s)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,10 +27,10 @@ done
 bash "$root/scripts/install-deps.sh" demo
 exporter_bin=${EVONIC_EXPORTER_BIN:-}
 if [ -z "$exporter_bin" ]; then
-  # Its own build folder: build/ belongs to scripts/test.sh (with the tests switched on).
-  echo "demo: building the exporter in build-demo/ (a few minutes the first time)" >&2
-  bash "$root/scripts/build.sh" "$root/build-demo" -DEVONIC_BUILD_TESTS=OFF >/dev/null
-  exporter_bin=$root/build-demo/exporter/evonic-sandbox-exporter
+  # The release build run.sh and package.sh use too (build/ belongs to scripts/test.sh).
+  echo "demo: building the exporter in build-release/ (a few minutes the first time)" >&2
+  bash "$root/scripts/build.sh" --release >/dev/null
+  exporter_bin=$root/build-release/exporter/evonic-sandbox-exporter
 fi
 collect_interval=${DEMO_COLLECT_INTERVAL:-2s}
 scrape_interval=${DEMO_SCRAPE_INTERVAL:-5s}

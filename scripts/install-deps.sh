@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever the build and the tests need and the machine lacks.
-# Usage: scripts/install-deps.sh [build|test]   (test = build + what the tests start: engine, promtool)
+# Usage: scripts/install-deps.sh [build|test]   (test = build + package + what the tests start:
+#                                                engine, promtool)
+#        scripts/install-deps.sh package       (build + what cpack needs for the .deb)
 #        scripts/install-deps.sh demo          (build + what scripts/demo.sh starts)
 set -euo pipefail
 mode=${1:-build}
 pkgs=(cmake g++ make pkg-config prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
-      nlohmann-json3-dev libssl-dev libsqlite3-dev libcrypt-dev libyaml-cpp-dev curl)
+      nlohmann-json3-dev libssl-dev libsqlite3-dev libcrypt-dev libyaml-cpp-dev curl help2man)
+# The package (scripts/package.sh): dpkg-shlibdeps finds its Depends, file finds its ELF files.
+if [ "$mode" = package ] || [ "$mode" = test ]; then
+  pkgs+=(dpkg-dev file)
+fi
 if [ "$mode" = test ]; then
   pkgs+=(libgtest-dev libgmock-dev docker.io busybox-static prometheus clang-format python3
          openssl apache2-utils sqlite3 util-linux debootstrap)

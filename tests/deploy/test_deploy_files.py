@@ -689,14 +689,14 @@ class SystemdUnitTest(unittest.TestCase):
         for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "SupplementaryGroups=docker",
                      "ExecReload=/bin/kill -HUP $MAINPID", "StateDirectory=evonic-sandbox-exporter",
                      "--history.path=/var/lib/evonic-sandbox-exporter/history.db",
-                     "Documentation=file:/usr/local/share/doc/evonic-sandbox-exporter/README.md"):
+                     "Documentation=file:/usr/share/doc/evonic-sandbox-exporter/README.md"):
             self.assertIn(line, text)
         d = tempfile.mkdtemp(prefix="unit-")
         try:
             # verify checks that ExecStart's binary exists: point it at the one just built.
             path = os.path.join(d, os.path.basename(unit))
             with open(path, "w") as f:
-                f.write(text.replace("/usr/local/bin/evonic-sandbox-exporter",
+                f.write(text.replace("/usr/bin/evonic-sandbox-exporter",
                                      os.path.realpath(ARGS.binary)))
             out = run(["systemd-analyze", "verify", path], cwd=d)
             self.assertEqual(out.returncode, 0, out.stdout + out.stderr)

@@ -5,10 +5,12 @@ cached), `docker build --network host` the image, then run it as users do - the 
 mounted read-only, --group-add of the socket's group, --network none - and
   - scrape it (from the host, inside the container's network namespace with nsenter: the
     container has no network, so nothing leaves the machine): the engine is up and a sandbox shows;
-  - check it runs as the non-root user and that the runtime stage has no compiler;
+  - check it runs as the non-root user, that the exporter is the Debian package installed, and
+    that the runtime stage has no compiler;
   - serve one TLS request from it with a web config (CivetWeb + OpenSSL 3 + the project's shim).
 Cost: the first run debootstraps (a few minutes, then cached); the image build itself is
-apt-get of the build and runtime packages plus a Release build: about 5-8 minutes on 2 cores.
+apt-get of the build packages, scripts/package.sh's Release build and cpack, then apt-get of the
+package's Depends in the runtime stage: about 5-8 minutes on 2 cores.
 
 By hand: test_image.py --source-dir REPO"""
 import argparse
@@ -124,6 +126,10 @@ class ImageTest(unittest.TestCase):
         self.assertEqual(uid_line.split()[1:], ["10001"] * 4)
         self.assertEqual(self.docker("inspect", "-f", "{{.Config.User}}", IMAGE).strip(),
                          "10001:10001")
+        # The image is the Debian package installed (scripts/package.sh in the build stage).
+        out = self.docker("run", "--rm", "--network", "none", "--entrypoint", "dpkg-query", IMAGE,
+                          "-W", "-f", "${Status} ${Version}", "evonic-sandbox-exporter")
+        self.assertRegex(out.strip(), r"^install ok installed \S+-\d+$")
         # Multi-stage: no tool chain in the runtime image.
         out = self.docker("run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", IMAGE,
                           "-c", "command -v g++ cmake c++ || echo none")
