@@ -1,10 +1,13 @@
 // The REST API's request path and headers: RestAnswer on a fixed snapshot with the input as the
 // path (and as an agent id inside the agent path), IsPlausibleAgentId, and the HTTP server's
 // AcceptsGzip (Accept-Encoding) and ParseListenAddress (--web.listen-address), ClientKey and
-// ExamineFirstRequestLine (the gate's look at a request line); the history query string.
+// ExamineFirstRequestLine (the gate's look at a request line) and RequestStream (its look at the
+// later ones: the same output however the bytes are split, and no more growth than it promises);
+// the history query string.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
@@ -15,6 +18,7 @@
 #include "exporter/web/connection_gate.h"
 #include "exporter/web/first_request_line.h"
 #include "exporter/web/http_server.h"
+#include "exporter/web/request_stream.h"
 #include "model/snapshot.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -86,6 +90,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   exporter::ParseListenAddress(text, &address, &length, &error);
   exporter::ClientKey(text);
   exporter::ExamineFirstRequestLine(text);
+  {
+    std::string whole, split;
+    exporter::RequestStream a(false), b(false);
+    a.Feed(text, whole);
+    a.Finish(whole);
+    const std::size_t cut = size > 0 ? data[0] % (size + 1) : 0;
+    b.Feed(std::string_view(text).substr(0, cut), split);
+    b.Feed(std::string_view(text).substr(cut), split);
+    b.Finish(split);
+    if (whole != split || whole.size() > text.size() + exporter::RequestStream::kMaxGrowth) {
+      std::abort();
+    }
+  }
   std::string query_error;
   exporter::ParseHistoryQuery(text, &query_error);
   exporter::HistoryAnswer(Fixed(), "/api/agents/" + text + "/sandbox/stats/history", text, nullptr);
