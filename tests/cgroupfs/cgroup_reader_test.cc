@@ -23,13 +23,21 @@ std::string FixtureText(const std::string& relative) {
   return s.str();
 }
 
-StatsReading ReadAt(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
+// One read of `path`, whatever problems it has.
+CgroupRead ReadRaw(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
   CgroupReader reader(tree.paths(), layout);
   std::string why;
   auto host = reader.ReadHost(&why);
   EXPECT_TRUE(host) << why;
   CgroupRead r = reader.Read(path, host.value_or(HostSample{}), 1.8e9, 0);
   EXPECT_FALSE(r.gone);
+  EXPECT_TRUE(r.reading);
+  return r;
+}
+
+// One read of `path` that must have no problem.
+StatsReading ReadAt(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
+  CgroupRead r = ReadRaw(tree, layout, path);
   EXPECT_EQ(r.problem, "");
   return r.reading.value_or(StatsReading{});
 }
@@ -178,11 +186,7 @@ TEST(CgroupReader, MissingControllerAndOddContentGiveAbsentValuesAndSaySo) {
   WriteV2(tree, dir);
   tree.Remove(dir + "/pids.current");
   tree.Cgroup(dir + "/memory.current", "lots\n");
-  CgroupReader reader(tree.paths(), {2, false});
-  std::string why;
-  auto host = reader.ReadHost(&why);
-  ASSERT_TRUE(host) << why;
-  CgroupRead r = reader.Read(dir, *host, 1.8e9, 0);
+  CgroupRead r = ReadRaw(tree, {2, false}, dir);
   ASSERT_TRUE(r.reading);
   EXPECT_FALSE(r.reading->pids);
   EXPECT_FALSE(r.reading->memory_usage);
@@ -209,11 +213,7 @@ TEST(CgroupReader, V1MissingFailcntIsAProblemBecauseTheEngineHasIt) {
   const std::string path = std::string("docker/") + kId;
   tree.PlaceV1(kRecorded, "before", path);
   tree.Remove("memory/" + path + "/memory.failcnt");
-  CgroupReader reader(tree.paths(), {1, false});
-  std::string why;
-  auto host = reader.ReadHost(&why);
-  ASSERT_TRUE(host) << why;
-  CgroupRead r = reader.Read(path, *host, 1.8e9, 0);
+  CgroupRead r = ReadRaw(tree, {1, false}, path);
   ASSERT_TRUE(r.reading);
   EXPECT_FALSE(r.reading->memory_limit_hits.has_value());
   EXPECT_EQ(r.reading->memory_rss, 53248u);
