@@ -74,13 +74,16 @@ class RealEngineTest(unittest.TestCase):
         web = os.path.join(cls.dir, "web.yml")
         with open(web, "w") as f:
             f.write(f"basic_auth_users:\n  ui: '{hashed}'\n")
-        # It reads the engine's stats API, the first exporter cgroupfs (auto, on this machine):
-        # test_5 compares both with what the engine says.
         cls.rest = Exporter(cls.procs, ARGS.binary,
                             [f"--docker.host=unix://{cls.dir}/docker.sock", "--collect.interval=1s",
-                             "--collector.stats-source=engine",
                              f"--evonic.root={root}", f"--web.config.file={web}"], cls.dir,
                             auth=("ui", password))
+        # The first two read cgroupfs (auto, on this machine), this one the engine's stats API:
+        # test_5 compares both sources with what the engine says.
+        cls.on_engine = Exporter(cls.procs, ARGS.binary,
+                                 [f"--docker.host=unix://{cls.dir}/docker.sock",
+                                  "--collect.interval=1s", "--collector.stats-source=engine"],
+                                 cls.dir)
 
     @classmethod
     def tearDownClass(cls):
@@ -253,8 +256,9 @@ class RealEngineTest(unittest.TestCase):
 
     def engine_memory(self, name):
         """memory_stats of the engine's own one-shot answer for `name` (a GET, as the exporter)."""
+        path = f"/containers/{name}/stats?stream=false&one-shot=true"
         out = subprocess.run(["curl", "-sSf", "--unix-socket", f"{self.dir}/docker.sock",
-                              f"http://localhost/containers/{name}/stats?stream=false&one-shot=true"],
+                              "http://localhost" + path],
                              capture_output=True, text=True, timeout=30, check=True)
         return json.loads(out.stdout)["memory_stats"]
 
@@ -264,9 +268,10 @@ class RealEngineTest(unittest.TestCase):
         # machine's kernel, even through an OOM kill: limit hits are compared, not provoked.)
         session = f"e2e-cache-{secrets.token_hex(4)}"
         name = f"evonic-{session}"
+        created = f"evonic.created_at={int(time.time())}"
         self.docker("run", "-d", "--name", name, "--label", "evonic.managed=1",
-                    "--label", "evonic.pid=1", "--label", f"evonic.created_at={int(time.time())}",
-                    "--memory=32m", "--memory-swap=32m", "--network", "none",
+                    "--label", "evonic.pid=1", "--label", created, "--memory=32m",
+                    "--memory-swap=32m", "--network", "none",
                     "evonic-sandbox:test", "sleep", "infinity")
         self.docker("exec", name, "dd", "if=/dev/zero", "of=/blob", "bs=1M", "count=64")
         mib = 1024 * 1024
@@ -279,7 +284,8 @@ class RealEngineTest(unittest.TestCase):
             return ready
         pages = {source: wait_until(f"the cache sandbox's cache from the {source} source",
                                     with_cache(exporter), timeout=60)
-                 for source, exporter in (("cgroupfs", self.exporter), ("engine", self.rest))}
+                 for source, exporter in (("cgroupfs", self.exporter),
+                                          ("engine", self.on_engine))}
         self.assertEqual(pages["cgroupfs"].get("evonic_sandbox_exporter_stats_source",
                                                source="cgroupfs"), 1)
         self.assertEqual(pages["engine"].get("evonic_sandbox_exporter_stats_source",
@@ -289,7 +295,7 @@ class RealEngineTest(unittest.TestCase):
             now = {src: {m: e.metrics().get(f"evonic_sandbox_memory_{m}", session_id=sess)
                          for m in ("usage_bytes", "working_set_bytes", "rss_bytes", "cache_bytes",
                                    "swap_bytes", "limit_hits_total")}
-                   for src, e in (("cgroupfs", self.exporter), ("engine", self.rest))}
+                   for src, e in (("cgroupfs", self.exporter), ("engine", self.on_engine))}
             after = self.engine_memory(sandbox)
             st = after["stats"]
             print(f"{sandbox}: engine usage {after['usage']} rss {st['total_rss']} "
