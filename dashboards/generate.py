@@ -311,7 +311,7 @@ def agent_drilldown():
         panel("timeseries", "Memory breakdown per session",
               "What each session's memory is: RSS (the processes' own memory, which only grows "
               "with a leak), cache (file cache, tmpfs files included) and swap (absent without "
-              "swap accounting, and on cgroup v2 with the engine stats source).", "bytes",
+              "swap accounting, and with the engine stats source on Docker 20.10).", "bytes",
               [(f"evonic_sandbox_memory_rss_bytes{s}", "rss {{session_id}}"),
                (f"evonic_sandbox_memory_cache_bytes{s}", "cache {{session_id}}"),
                (f"evonic_sandbox_memory_swap_bytes{s}", "swap {{session_id}}")]),

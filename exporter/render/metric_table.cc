@@ -114,8 +114,8 @@ const std::vector<MetricDef>& MetricTable() {
        MT::Gauge, &Use<&U::memory_cache_bytes>, nullptr},
       {"evonic_sandbox_memory_swap_bytes",
        "Swap the sandbox uses: cgroup v1 total_swap, v2 memory.swap.current; absent without "
-       "swap accounting, and on v2 with the engine stats source (the engine does not send "
-       "it)." SNAP,
+       "swap accounting, and with the engine stats source where the engine does not send it "
+       "(Docker 20.10 never does)." SNAP,
        MT::Gauge, &Use<&U::memory_swap_bytes>, nullptr},
       {"evonic_sandbox_memory_limit_hits_total",
        "Times the sandbox's memory usage reached its limit and the kernel had to reclaim: cgroup "
