@@ -63,6 +63,7 @@ model::Sandbox MakeSandbox(int i) {
                  .CpuRatio(0.01 * (i % 100))
                  .Throttling(100 + i, 100 + i, 0.5)
                  .Memory(64.0 * 1048576 + i, 536870912)
+                 .MemoryBreakdown(65.0 * 1048576 + i, 1048576.0 + i, 64.0 * 1048576, 0, i % 3)
                  .Network(model::NetworkCounters{})
                  .Block(4096.0 * i, 4096.0 * i)
                  .Pids(3)

@@ -498,7 +498,7 @@ class Soak:
         listed = {(l.get("session_id"), l.get("container_id"))
                   for _, l, _, _ in page.series("evonic_sandbox_info")}
         sampled = {l.get("session_id")
-                   for _, l, _, _ in page.series("evonic_sandbox_memory_usage_bytes")}
+                   for _, l, _, _ in page.series("evonic_sandbox_memory_working_set_bytes")}
         return (page.get("evonic_sandbox_exporter_docker_up") == 1,
                 page.get("evonic_sandbox_exporter_events_up") == 1,
                 listed == expected,
@@ -533,7 +533,7 @@ class Soak:
         listed = {(l.get("session_id"), l.get("container_id"))
                   for _, l, _, _ in page.series("evonic_sandbox_info")}
         sampled = {l.get("session_id")
-                   for _, l, _, _ in page.series("evonic_sandbox_memory_usage_bytes")}
+                   for _, l, _, _ in page.series("evonic_sandbox_memory_working_set_bytes")}
         unsampled = sorted(s for s, _ in expected if s not in sampled)
         engine = {}
         for session in unsampled:

@@ -187,7 +187,7 @@ def pool_overview():
                 "{{agent_id}}")], links=[AGENT_LINK]),
         panel("timeseries", "Memory by agent",
               "Memory used by all sandboxes of each agent (as docker stats counts it).", "bytes",
-              [(f"sum by (agent_id) (evonic_sandbox_memory_usage_bytes{sel})", "{{agent_id}}")],
+              [(f"sum by (agent_id) (evonic_sandbox_memory_working_set_bytes{sel})", "{{agent_id}}")],
               links=[AGENT_LINK]),
         panel("bargauge", "Top sessions by CPU, share of limit",
               "The ten sessions using the largest share of their CPU limit now. A session near "
@@ -202,7 +202,7 @@ def pool_overview():
               "OOM-kills. Red from 90 %, the default of the memory alert's per-agent threshold "
               "(an agent's own is on its drill-down). A bar opens the session's drill-down.",
               "percentunit",
-              [(f"topk(10, evonic_sandbox_memory_usage_bytes{sel} / "
+              [(f"topk(10, evonic_sandbox_memory_working_set_bytes{sel} / "
                 f"evonic_sandbox_memory_limit_bytes{sel})", "{{agent_id}} / {{session_id}}")],
               steps=[(AGENT_DEFAULT, WARNING)], links=[SESSION_LINK], orientation="horizontal"),
         panel("bargauge", "Top sessions by processes, share of PIDs limit",
@@ -296,17 +296,31 @@ def agent_drilldown():
               "Memory used by each session as a share of its memory limit, and this agent's "
               "alert threshold (the series named threshold). The dashed line at 90 % is the "
               "default threshold, which --thresholds.file may change per agent.", "percentunit",
-              [(f"evonic_sandbox_memory_usage_bytes{s} / evonic_sandbox_memory_limit_bytes{s}",
+              [(f"evonic_sandbox_memory_working_set_bytes{s} / evonic_sandbox_memory_limit_bytes{s}",
                 "{{session_id}}"),
                (f'max(evonic_sandbox_alert_threshold_ratio{{{a},resource="memory"}})',
                 "threshold")],
               steps=[(AGENT_DEFAULT, WARNING)]),
         panel("timeseries", "CPU per session", "CPU cores used by each session.", "short",
               [(f"rate(evonic_sandbox_cpu_usage_seconds_total{s}[{RI}])", "{{session_id}}")]),
-        panel("timeseries", "Memory per session", "Memory used by each session, and its limit.",
-              "bytes",
-              [(f"evonic_sandbox_memory_usage_bytes{s}", "{{session_id}}"),
+        panel("timeseries", "Memory per session",
+              "Memory used by each session as docker stats counts it (the working set: usage "
+              "minus inactive file cache), and its limit.", "bytes",
+              [(f"evonic_sandbox_memory_working_set_bytes{s}", "{{session_id}}"),
                (f"evonic_sandbox_memory_limit_bytes{s}", "limit {{session_id}}")]),
+        panel("timeseries", "Memory breakdown per session",
+              "What each session's memory is: RSS (the processes' own memory, which only grows "
+              "with a leak), cache (file cache, tmpfs files included) and swap (absent without "
+              "swap accounting, and with the engine stats source on Docker 20.10).", "bytes",
+              [(f"evonic_sandbox_memory_rss_bytes{s}", "rss {{session_id}}"),
+               (f"evonic_sandbox_memory_cache_bytes{s}", "cache {{session_id}}"),
+               (f"evonic_sandbox_memory_swap_bytes{s}", "swap {{session_id}}")]),
+        panel("timeseries", "Memory limit hits per session",
+              "Times per second each session's memory reached its limit and the kernel had to "
+              "reclaim (cgroup v1 failcnt, v2 memory.events max; absent on v2 with the engine "
+              "stats source). Hits with flat RSS are cache being reclaimed; hits with RSS near "
+              "the limit come before OOM kills.", "ops",
+              [(f"rate(evonic_sandbox_memory_limit_hits_total{s}[{RI}])", "{{session_id}}")]),
         panel("timeseries", "Network per session",
               "Bytes per second received (positive) and sent by each session, all interfaces. "
               "Zero with SANDBOX_NETWORK=none.", "Bps",

@@ -40,7 +40,13 @@ struct SandboxUsage {
   std::optional<double> cpu_periods;
   std::optional<double> cpu_throttled_periods;
   std::optional<double> cpu_throttled_seconds;
-  std::optional<double> memory_used_bytes;   // usage minus inactive file cache
+  // The working set: usage minus inactive file cache, docker stats' "used" and the REST `used`.
+  std::optional<double> memory_used_bytes;
+  std::optional<double> memory_usage_bytes;  // usage with all cache (cAdvisor's usage)
+  std::optional<double> memory_rss_bytes;    // v1 total_rss, v2 anon
+  std::optional<double> memory_cache_bytes;  // v1 total_cache, v2 file
+  std::optional<double> memory_swap_bytes;   // v1 total_swap, v2 memory.swap.current
+  std::optional<double> memory_limit_hits;   // v1 failcnt, v2 memory.events max (a counter)
   std::optional<double> memory_limit_bytes;  // the stats answer's limit (host memory if unlimited)
   std::optional<NetworkCounters> network;
   std::optional<double> block_read_bytes;

@@ -156,9 +156,13 @@ void CgroupReader::ReadV1(const std::string& path, const Dir& memory, StatsReadi
   if (auto stat = Slurp(memory, "memory.stat")) {
     r.memory_total_inactive_file = FlatKeyedValue(*stat, "total_inactive_file");
     r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
+    r.memory_rss = FlatKeyedValue(*stat, "total_rss");
+    r.memory_cache = FlatKeyedValue(*stat, "total_cache");
+    r.memory_swap = FlatKeyedValue(*stat, "total_swap");  // only with swap accounting on
   } else {
     Note(problem, "memory.stat");
   }
+  r.memory_limit_hits = ReadValue(memory, "memory.failcnt", problem, ParseSingleValue);
   // The engine takes the CFQ scheduler's file when it has entries, else the throttle one.
   const Dir blkio(paths_.cgroupfs + "/blkio/" + path);
   std::optional<BlockBytes> block;
@@ -198,8 +202,16 @@ void CgroupReader::ReadV2(const Dir& dir, StatsReading& r, std::string& problem)
   }
   if (auto stat = Slurp(dir, "memory.stat")) {
     r.memory_inactive_file = FlatKeyedValue(*stat, "inactive_file");
+    r.memory_rss = FlatKeyedValue(*stat, "anon");
+    r.memory_cache = FlatKeyedValue(*stat, "file");
   } else {
     Note(problem, "memory.stat");
+  }
+  // Neither is in the engine's answer, so a missing file is not a problem that asking the engine
+  // would solve: the values are just absent (memory.swap.current: no swap accounting).
+  if (auto swap = Slurp(dir, "memory.swap.current")) r.memory_swap = ParseSingleValue(*swap);
+  if (auto events = Slurp(dir, "memory.events")) {
+    r.memory_limit_hits = FlatKeyedValue(*events, "max");
   }
   if (auto block = ReadValue(dir, "io.stat", problem, ParseIoStat)) {
     r.block_read_bytes = block->read;

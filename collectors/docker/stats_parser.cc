@@ -81,6 +81,23 @@ void ParseBlockIo(const json& root, StatsReading& r) {
   r.block_write_bytes = write;
 }
 
+// RSS, cache, swap and limit hits; which keys hold them depends on the cgroup version, told
+// by the keys themselves (v1's memory.stat always has total_cache, v2's never).
+void ParseMemoryBreakdown(const json& memory, const json& stats, StatsReading& r) {
+  if (stats.contains("total_cache")) {
+    r.memory_rss = UintField(stats, "total_rss");
+    r.memory_cache = UintField(stats, "total_cache");
+    r.memory_swap = UintField(stats, "total_swap");  // older engines; Docker 20.10 leaves it out
+    // The engine leaves failcnt out when it is 0 (omitempty).
+    r.memory_limit_hits =
+        memory.contains("failcnt") ? UintField(memory, "failcnt") : std::optional<std::uint64_t>(0);
+  } else {
+    // v2 has no swap here, and its failcnt (newer engines) is memory.events `oom`, not `max`.
+    r.memory_rss = UintField(stats, "anon");
+    r.memory_cache = UintField(stats, "file");
+  }
+}
+
 }  // namespace
 
 StatsParseResult ParseStats(std::string_view body) {
@@ -126,6 +143,7 @@ StatsParseResult ParseStats(std::string_view body) {
     if (const json* stats = ObjectField(*memory, "stats")) {
       r.memory_total_inactive_file = UintField(*stats, "total_inactive_file");
       r.memory_inactive_file = UintField(*stats, "inactive_file");
+      ParseMemoryBreakdown(*memory, *stats, r);
     }
   }
   r.network = ParseNetworks(root);
@@ -184,6 +202,11 @@ model::SandboxUsage ComputeUsage(const StatsReading& r, const StatsReading* prev
   u.cpu_throttled_periods = number(r.cpu_throttled_periods);
   u.cpu_throttled_seconds = seconds(r.cpu_throttled_ns);
   u.memory_used_bytes = MemoryUsedBytes(r);
+  u.memory_usage_bytes = number(r.memory_usage);
+  u.memory_rss_bytes = number(r.memory_rss);
+  u.memory_cache_bytes = number(r.memory_cache);
+  u.memory_swap_bytes = number(r.memory_swap);
+  u.memory_limit_hits = number(r.memory_limit_hits);
   u.memory_limit_bytes = number(r.memory_limit);
   if (r.network) {
     u.network = r.network;

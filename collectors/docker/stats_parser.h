@@ -31,7 +31,14 @@ struct StatsReading {
   std::optional<std::uint64_t> memory_usage, memory_limit;
   std::optional<std::uint64_t> memory_total_inactive_file;  // cgroup v1
   std::optional<std::uint64_t> memory_inactive_file;        // cgroup v2 (and v1's own level)
-  std::optional<model::NetworkCounters> network;            // absent when there is no `networks`
+  // The breakdown, each absent where the source lacks it (see README "Memory"):
+  std::optional<std::uint64_t> memory_rss;    // v1 total_rss, v2 anon
+  std::optional<std::uint64_t> memory_cache;  // v1 total_cache, v2 file
+  std::optional<std::uint64_t> memory_swap;   // v1 total_swap (swap accounting on), v2 swap.current
+  // Times usage hit the limit: v1 failcnt, v2 memory.events `max` (cgroupfs only: the engine's
+  // v2 failcnt, where it sends one, is `oom`, a different count).
+  std::optional<std::uint64_t> memory_limit_hits;
+  std::optional<model::NetworkCounters> network;  // absent when there is no `networks`
   std::optional<std::uint64_t> block_read_bytes, block_write_bytes;
   std::optional<std::uint64_t> pids;
 };

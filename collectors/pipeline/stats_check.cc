@@ -37,6 +37,11 @@ std::string CompareWithEngine(const StatsReading& before, const StatsReading& en
     d = Bracket("memory limit bytes", before.memory_limit, engine.memory_limit, after.memory_limit,
                 0);
   }
+  if (d.empty()) {
+    // A counter the engine reads from the same file: exact (v1 only; v2's engine has none).
+    d = Bracket("memory limit hits", before.memory_limit_hits, engine.memory_limit_hits,
+                after.memory_limit_hits, 0);
+  }
   if (d.empty()) d = Bracket("pids", before.pids, engine.pids, after.pids, tolerance.pids);
   return d;
 }

@@ -94,10 +94,34 @@ const std::vector<MetricDef>& MetricTable() {
        "Total time the sandbox was throttled by its CPU limit, in seconds." SNAP, MT::Counter,
        &Use<&U::cpu_throttled_seconds>, nullptr},
       // Memory.
-      {"evonic_sandbox_memory_usage_bytes",
+      // The README's memory table says which cAdvisor metric each one is, and where it is absent.
+      {"evonic_sandbox_memory_working_set_bytes",
        "Memory the sandbox uses as docker stats shows it: usage minus inactive file cache "
-       "(tmpfs files count as used)." SNAP,
+       "(tmpfs files count as used); cAdvisor's container_memory_working_set_bytes." SNAP,
        MT::Gauge, &Use<&U::memory_used_bytes>, nullptr},
+      {"evonic_sandbox_memory_usage_bytes",
+       "Memory charged to the sandbox including all file cache (v1 memory.usage_in_bytes, v2 "
+       "memory.current); cAdvisor's container_memory_usage_bytes. The limit applies to "
+       "this." SNAP,
+       MT::Gauge, &Use<&U::memory_usage_bytes>, nullptr},
+      {"evonic_sandbox_memory_rss_bytes",
+       "Anonymous memory of the sandbox's processes, which reclaim cannot drop without swap: "
+       "cgroup v1 total_rss, v2 anon." SNAP,
+       MT::Gauge, &Use<&U::memory_rss_bytes>, nullptr},
+      {"evonic_sandbox_memory_cache_bytes",
+       "File cache charged to the sandbox, tmpfs files included: cgroup v1 total_cache, v2 "
+       "file." SNAP,
+       MT::Gauge, &Use<&U::memory_cache_bytes>, nullptr},
+      {"evonic_sandbox_memory_swap_bytes",
+       "Swap the sandbox uses: cgroup v1 total_swap, v2 memory.swap.current; absent without "
+       "swap accounting, and with the engine stats source where the engine does not send it "
+       "(Docker 20.10 never does)." SNAP,
+       MT::Gauge, &Use<&U::memory_swap_bytes>, nullptr},
+      {"evonic_sandbox_memory_limit_hits_total",
+       "Times the sandbox's memory usage reached its limit and the kernel had to reclaim: cgroup "
+       "v1 memory.failcnt, v2 memory.events max; absent on v2 with the engine stats source. OOM "
+       "kills are evonic_sandbox_oom_kills_total." SNAP,
+       MT::Counter, &Use<&U::memory_limit_hits>, nullptr},
       {"evonic_sandbox_memory_limit_bytes",
        "Memory limit of the sandbox in bytes (--memory); absent when unlimited." SNAP, MT::Gauge,
        [](const Sandbox& s) { return s.limits.memory_bytes; }, nullptr},

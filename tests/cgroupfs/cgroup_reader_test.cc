@@ -23,13 +23,21 @@ std::string FixtureText(const std::string& relative) {
   return s.str();
 }
 
-StatsReading ReadAt(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
+// One read of `path`, whatever problems it has.
+CgroupRead ReadRaw(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
   CgroupReader reader(tree.paths(), layout);
   std::string why;
   auto host = reader.ReadHost(&why);
   EXPECT_TRUE(host) << why;
   CgroupRead r = reader.Read(path, host.value_or(HostSample{}), 1.8e9, 0);
   EXPECT_FALSE(r.gone);
+  EXPECT_TRUE(r.reading);
+  return r;
+}
+
+// One read of `path` that must have no problem.
+StatsReading ReadAt(const test::CgroupTree& tree, CgroupLayout layout, const std::string& path) {
+  CgroupRead r = ReadRaw(tree, layout, path);
   EXPECT_EQ(r.problem, "");
   return r.reading.value_or(StatsReading{});
 }
@@ -59,6 +67,16 @@ TEST(CgroupReader, RecordedV1AgreesWithTheEngineAnswerTakenBetweenItsReadings) {
   EXPECT_EQ(before.cpu.online_cpus, e.cpu.online_cpus);
   EXPECT_EQ(before.block_read_bytes, e.block_read_bytes);
   EXPECT_EQ(before.block_write_bytes, e.block_write_bytes);
+  // The memory breakdown: the same keys of the same memory.stat, and memory.failcnt (the
+  // engine's failcnt, left out of its answer when 0).
+  EXPECT_EQ(before.memory_rss, e.memory_rss);
+  EXPECT_EQ(before.memory_rss, 53248u);
+  EXPECT_EQ(before.memory_cache, e.memory_cache);
+  EXPECT_EQ(before.memory_limit_hits, e.memory_limit_hits);
+  EXPECT_EQ(before.memory_limit_hits, 0u);
+  // Swap: memory.stat has total_swap (swap accounting is on), Docker 20.10's answer does not.
+  EXPECT_EQ(before.memory_swap, 0u);
+  EXPECT_FALSE(e.memory_swap.has_value());
   // Counters: the engine read them between our two readings.
   ASSERT_TRUE(before.cpu.total_ns && e.cpu.total_ns && after.cpu.total_ns);
   EXPECT_LE(*before.cpu.total_ns, *e.cpu.total_ns);
@@ -97,6 +115,13 @@ TEST(CgroupReader, RecordedV2AgreesWithTheEngineAnswerTakenBetweenItsReadings) {
   EXPECT_EQ(before.cpu.online_cpus, e.cpu.online_cpus);
   EXPECT_EQ(before.block_read_bytes, e.block_read_bytes);
   EXPECT_EQ(before.block_write_bytes, e.block_write_bytes);
+  EXPECT_EQ(before.memory_rss, e.memory_rss);  // anon
+  EXPECT_EQ(before.memory_rss, 53248u);
+  EXPECT_EQ(before.memory_cache, e.memory_cache);  // file
+  EXPECT_EQ(before.memory_cache, 155648u);
+  // Not recorded in this tree (memory.events, memory.swap.current), not in the engine's answer.
+  EXPECT_FALSE(before.memory_limit_hits.has_value());
+  EXPECT_FALSE(before.memory_swap.has_value());
   ASSERT_TRUE(before.block_read_bytes);
   EXPECT_GT(*before.block_read_bytes, 0u);
   ASSERT_TRUE(before.cpu.system_ns && e.cpu.system_ns && after.cpu.system_ns);
@@ -122,6 +147,8 @@ void WriteV2(const test::CgroupTree& tree, const std::string& dir) {
   tree.Cgroup(dir + "/memory.current", "10485760\n");
   tree.Cgroup(dir + "/memory.max", "max\n");
   tree.Cgroup(dir + "/memory.stat", "anon 4096\nfile 8192\ninactive_file 2097152\n");
+  tree.Cgroup(dir + "/memory.swap.current", "65536\n");
+  tree.Cgroup(dir + "/memory.events", "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\n");
   tree.Cgroup(dir + "/io.stat",
               "254:0 rbytes=1052672 wbytes=8192 rios=40 wios=2 dbytes=0 dios=0\n");
   tree.Cgroup(dir + "/pids.current", "3\n");
@@ -142,6 +169,10 @@ TEST(CgroupReader, V2UnifiedHierarchyWithTheEnginesUnits) {
   EXPECT_EQ(r.memory_usage, 10485760u);
   EXPECT_EQ(r.memory_limit, 2048000ull * 1024);  // "max": the host's memory, as the engine says
   EXPECT_EQ(MemoryUsedBytes(r), 10485760.0 - 2097152.0);
+  EXPECT_EQ(r.memory_rss, 4096u);
+  EXPECT_EQ(r.memory_cache, 8192u);
+  EXPECT_EQ(r.memory_swap, 65536u);
+  EXPECT_EQ(r.memory_limit_hits, 12u);  // `max`, not `oom` or `oom_kill`
   EXPECT_EQ(r.block_read_bytes, 1052672u);
   EXPECT_EQ(r.block_write_bytes, 8192u);
   EXPECT_EQ(r.pids, 3u);
@@ -155,17 +186,38 @@ TEST(CgroupReader, MissingControllerAndOddContentGiveAbsentValuesAndSaySo) {
   WriteV2(tree, dir);
   tree.Remove(dir + "/pids.current");
   tree.Cgroup(dir + "/memory.current", "lots\n");
-  CgroupReader reader(tree.paths(), {2, false});
-  std::string why;
-  auto host = reader.ReadHost(&why);
-  ASSERT_TRUE(host) << why;
-  CgroupRead r = reader.Read(dir, *host, 1.8e9, 0);
+  CgroupRead r = ReadRaw(tree, {2, false}, dir);
   ASSERT_TRUE(r.reading);
   EXPECT_FALSE(r.reading->pids);
   EXPECT_FALSE(r.reading->memory_usage);
   EXPECT_EQ(r.reading->cpu.total_ns, 2500000000u);  // the rest is still read
   EXPECT_NE(r.problem.find("pids.current"), std::string::npos) << r.problem;
   EXPECT_NE(r.problem.find("memory.current"), std::string::npos) << r.problem;
+}
+
+TEST(CgroupReader, V2WithoutSwapAccountingOrMemoryEventsLeavesThemAbsentQuietly) {
+  test::CgroupTree tree;
+  const std::string dir = std::string("docker/") + kId;
+  WriteV2(tree, dir);
+  tree.Remove(dir + "/memory.swap.current");
+  tree.Remove(dir + "/memory.events");
+  // ReadAt expects no problem: the engine has neither, so asking it would not help.
+  StatsReading r = ReadAt(tree, {2, false}, dir);
+  EXPECT_FALSE(r.memory_swap.has_value());
+  EXPECT_FALSE(r.memory_limit_hits.has_value());
+  EXPECT_EQ(r.memory_rss, 4096u);
+}
+
+TEST(CgroupReader, V1MissingFailcntIsAProblemBecauseTheEngineHasIt) {
+  test::CgroupTree tree;
+  const std::string path = std::string("docker/") + kId;
+  tree.PlaceV1(kRecorded, "before", path);
+  tree.Remove("memory/" + path + "/memory.failcnt");
+  CgroupRead r = ReadRaw(tree, {1, false}, path);
+  ASSERT_TRUE(r.reading);
+  EXPECT_FALSE(r.reading->memory_limit_hits.has_value());
+  EXPECT_EQ(r.reading->memory_rss, 53248u);
+  EXPECT_NE(r.problem.find("memory.failcnt"), std::string::npos) << r.problem;
 }
 
 TEST(CgroupReader, AVanishedCgroupIsGone) {
@@ -239,6 +291,16 @@ TEST(StatsCheck, DisagreementsBeyondTheMargins) {
   e.memory_limit = a.memory_limit;
   e.pids = 8;
   EXPECT_NE(CompareWithEngine(a, e, b).find("pids"), std::string::npos);
+  e.pids = 7;
+  // Limit hits: a counter read from the same file, so exact; absent on one side is not compared
+  // (the engine has none on v2).
+  a.memory_limit_hits = 4;
+  b.memory_limit_hits = 5;
+  EXPECT_EQ(CompareWithEngine(a, e, b), "");
+  e.memory_limit_hits = 5;
+  EXPECT_EQ(CompareWithEngine(a, e, b), "");
+  e.memory_limit_hits = 6;
+  EXPECT_NE(CompareWithEngine(a, e, b).find("memory limit hits"), std::string::npos);
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ class SocketProxyTest(unittest.TestCase):
             ok = (m.get("evonic_sandbox_exporter_docker_up") == 1 and
                   m.get("evonic_sandbox_pids_limit", agent_id=AGENT) == 32 and
                   (m.get("evonic_sandbox_pids", agent_id=AGENT) or 0) >= 1 and
-                  (m.get("evonic_sandbox_memory_usage_bytes", agent_id=AGENT) or 0) > 0 and
+                  (m.get("evonic_sandbox_memory_working_set_bytes", agent_id=AGENT) or 0) > 0 and
                   # cgroupfs chosen (/info passed), one of its checks against the engine's stats
                   # answer done (stats passed).
                   m.get("evonic_sandbox_exporter_stats_source", source="cgroupfs") == 1 and

@@ -73,7 +73,8 @@ dir=/sys/fs/cgroup/docker/$idle
 record_cgroup() {  # record_cgroup MOMENT
   [ -d "$dir" ] || return 0
   mkdir -p "$out/recorded/$1"
-  for f in cpu.stat memory.current memory.max memory.stat io.stat pids.current pids.max; do
+  for f in cpu.stat memory.current memory.max memory.stat memory.events memory.swap.current \
+      io.stat pids.current pids.max; do
     cat "$dir/$f" >"$out/recorded/$1/$f" 2>/dev/null
   done
   cat /proc/stat >"$out/recorded/$1/proc-stat"

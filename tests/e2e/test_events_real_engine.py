@@ -134,7 +134,7 @@ class RealEngineEventsTest(unittest.TestCase):
         # 4. rm -f: the series go before the next collection.
         session2 = second[len("evonic-"):]
         page = wait_until("the second sandbox's resource series", lambda: (
-            lambda m: m if m.get("evonic_sandbox_memory_usage_bytes", session_id=session2) is not None else None)(
+            lambda m: m if m.get("evonic_sandbox_memory_working_set_bytes", session_id=session2) is not None else None)(
             exporter.metrics()), timeout=30)
         last_collect = page.get("evonic_sandbox_exporter_last_collect_timestamp_seconds")
         self.docker("rm", "-f", second)
@@ -143,7 +143,7 @@ class RealEngineEventsTest(unittest.TestCase):
             exporter.metrics()), timeout=5)
         self.assertEqual(gone.get("evonic_sandbox_exporter_last_collect_timestamp_seconds"), last_collect,
                          "a collection ran in between: the removal was not event-driven")
-        self.assertIsNone(gone.get("evonic_sandbox_memory_usage_bytes", session_id=session2))
+        self.assertIsNone(gone.get("evonic_sandbox_memory_working_set_bytes", session_id=session2))
 
         # 5. Every count equals what the test's own recording shows, across the restart.
         wait_until("recorded the destroy", lambda: '"Action":"destroy"' in read(rec2))

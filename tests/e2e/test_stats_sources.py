@@ -136,8 +136,8 @@ class StatsSourcesTest(unittest.TestCase):
     def test_memory_equal_within_one_percent(self):
         for agent in ("srcidle", "srcmem"):
             for pages in self.rounds:
-                cg = self.value(pages["cgroupfs"], "evonic_sandbox_memory_usage_bytes", agent)
-                en = self.value(pages["engine"], "evonic_sandbox_memory_usage_bytes", agent)
+                cg = self.value(pages["cgroupfs"], "evonic_sandbox_memory_working_set_bytes", agent)
+                en = self.value(pages["engine"], "evonic_sandbox_memory_working_set_bytes", agent)
                 self.assertLessEqual(abs(cg - en), 0.01 * en, f"{agent}: cgroupfs {cg}, engine {en}")
             ds = parse_size(pages["docker"][agent]["MemUsage"].split("/")[0])
             # docker stats rounds to 3 significant digits.

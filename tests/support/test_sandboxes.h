@@ -42,6 +42,16 @@ class UsageBuilder {
   UsageBuilder& Memory(double used, double limit) {
     return Set({{&U::memory_used_bytes, used}, {&U::memory_limit_bytes, limit}});
   }
+  /// memory_usage_bytes, memory_rss_bytes, memory_cache_bytes, memory_swap_bytes and
+  /// memory_limit_hits.
+  UsageBuilder& MemoryBreakdown(double usage, double rss, double cache, double swap,
+                                double limit_hits) {
+    return Set({{&U::memory_usage_bytes, usage},
+                {&U::memory_rss_bytes, rss},
+                {&U::memory_cache_bytes, cache},
+                {&U::memory_swap_bytes, swap},
+                {&U::memory_limit_hits, limit_hits}});
+  }
   /// network, as given (model::NetworkCounters{} is present with every counter at 0).
   UsageBuilder& Network(const model::NetworkCounters& counters) {
     u_.network = counters;
@@ -75,6 +85,7 @@ inline model::SandboxUsage UsageAll(double v) {
       .CpuRatio(v)
       .Throttling(v, v, v)
       .Memory(v, v)
+      .MemoryBreakdown(v, v, v, v, v)
       .Network(model::NetworkCounters{v, v, v, v, v, v, v, v})
       .Block(v, v)
       .Pids(v)

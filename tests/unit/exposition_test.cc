@@ -145,6 +145,7 @@ std::shared_ptr<model::Snapshot> TwoSandboxes() {
                                     .CpuRatio(1.003678789)
                                     .Throttling(23, 1, 0.25)
                                     .Memory(524288, 536870912)
+                                    .MemoryBreakdown(1048576, 53248, 995328, 4096, 3)
                                     .Network({1, 2, 3, 4, 5, 6, 7, 8})
                                     .Block(4096, 8192)
                                     .Pids(2)
@@ -411,7 +412,7 @@ TEST_F(ExpositionTest, SandboxWithoutUsageHasOnlyItsInfo) {
     }
   }
   // While the other sandbox has its usage series.
-  EXPECT_NE(Find("evonic_sandbox_memory_usage_bytes", "data-analyst-e0d4d663"), nullptr);
+  EXPECT_NE(Find("evonic_sandbox_memory_working_set_bytes", "data-analyst-e0d4d663"), nullptr);
 }
 
 TEST_F(ExpositionTest, Values) {
@@ -424,7 +425,13 @@ TEST_F(ExpositionTest, Values) {
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_periods_total", a), 23);
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_throttled_periods_total", a), 1);
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_cpu_throttled_seconds_total", a), 0.25);
-  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_usage_bytes", a), 524288);
+  // The working set is docker stats' "used"; usage is cAdvisor's, with all the cache.
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_working_set_bytes", a), 524288);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_usage_bytes", a), 1048576);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_rss_bytes", a), 53248);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_cache_bytes", a), 995328);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_swap_bytes", a), 4096);
+  EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_limit_hits_total", a), 3);
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_memory_limit_bytes", a), 536870912);
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_receive_bytes_total", a), 1);
   EXPECT_DOUBLE_EQ(Value("evonic_sandbox_network_transmit_bytes_total", a), 2);

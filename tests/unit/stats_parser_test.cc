@@ -243,6 +243,59 @@ TEST(StatsParserV2, OneShotRatioFromOwnPreviousReading) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The memory breakdown: cAdvisor's usage, RSS, cache, swap and limit hits.
+
+// engine-docker20.10/stats/evonic-admin-6f07b262.json: 64 MiB written to its tmpfs /tmp.
+TEST(StatsParserMemory, V1RecordedAnswerTellsTheTmpfsCacheFromTheProcesses) {
+  model::SandboxUsage u = ComputeUsage(
+      MustParseFixture("engine-docker20.10/stats/evonic-admin-6f07b262.json"), nullptr, "none");
+  EXPECT_EQ(u.memory_usage_bytes, 67805184.0);  // memory_stats.usage
+  EXPECT_EQ(u.memory_used_bytes, 67805184.0);   // minus total_inactive_file 0: tmpfs is not
+  EXPECT_EQ(u.memory_rss_bytes, 49152.0);       // total_rss
+  EXPECT_EQ(u.memory_cache_bytes, 67108864.0);  // total_cache: the 64 MiB file
+  // Docker 20.10 sends no swap keys, even with swap accounting on (hierarchical_memsw_limit).
+  EXPECT_FALSE(u.memory_swap_bytes.has_value());
+  // failcnt is left out of the answer when it is 0 (omitempty): 0, not absent.
+  EXPECT_EQ(u.memory_limit_hits, 0.0);
+}
+
+TEST(StatsParserMemory, V1FailcntAndSwapWhenTheEngineSendsThem) {
+  json j = FixtureJson("docker-api/cgroup-v1-with-network-stats.json");
+  j["memory_stats"]["failcnt"] = 17;
+  j["memory_stats"]["stats"]["total_swap"] = 8192;  // older engines, swap accounting on
+  model::SandboxUsage u = ComputeUsage(MustParse(j.dump()), nullptr, "bridge");
+  EXPECT_EQ(u.memory_usage_bytes, 1302528.0);
+  EXPECT_EQ(u.memory_used_bytes, 1302528.0 - 528384.0);
+  EXPECT_EQ(u.memory_rss_bytes, 151552.0);
+  EXPECT_EQ(u.memory_cache_bytes, 921600.0);
+  EXPECT_EQ(u.memory_swap_bytes, 8192.0);
+  EXPECT_EQ(u.memory_limit_hits, 17.0);
+}
+
+// docker-api/cgroup-v2-oneshot-stats.json: a 223 MiB tmpfs file (shmem) in a 256 MiB sandbox.
+TEST(StatsParserMemory, V2AnswerUsesAnonAndFileAndHasNoSwapOrLimitHits) {
+  model::SandboxUsage u =
+      ComputeUsage(MustParseFixture("docker-api/cgroup-v2-oneshot-stats.json"), nullptr, "bridge");
+  EXPECT_EQ(u.memory_usage_bytes, 234647552.0);
+  EXPECT_EQ(u.memory_rss_bytes, 61440.0);        // anon
+  EXPECT_EQ(u.memory_cache_bytes, 233848832.0);  // file
+  EXPECT_FALSE(u.memory_swap_bytes.has_value());
+  // The answer's "failcnt": 1 is memory.events `oom` on v2 engines, not the count of limit hits
+  // (`max`): absent rather than a different count under the same name.
+  EXPECT_FALSE(u.memory_limit_hits.has_value());
+}
+
+TEST(StatsParserMemory, NoStatsMapGivesNoBreakdown) {
+  json j = FixtureJson("docker-api/cgroup-v1-with-network-stats.json");
+  j["memory_stats"].erase("stats");
+  model::SandboxUsage u = ComputeUsage(MustParse(j.dump()), nullptr, "bridge");
+  EXPECT_EQ(u.memory_usage_bytes, 1302528.0);
+  EXPECT_FALSE(u.memory_rss_bytes.has_value());
+  EXPECT_FALSE(u.memory_cache_bytes.has_value());
+  EXPECT_FALSE(u.memory_limit_hits.has_value());
+}
+
+// ---------------------------------------------------------------------------------------------
 // engine-docker20.10/stats/ (stream=false, precpu filled) and stats-oneshot/ (.1, .2).
 
 struct Recorded {
@@ -593,6 +646,10 @@ void ExpectEveryNumberAbsentWhenSetTo(const json& value) {
   j["memory_stats"]["limit"] = value;
   j["memory_stats"]["stats"]["total_inactive_file"] = value;
   j["memory_stats"]["stats"]["inactive_file"] = value;
+  for (const char* k : {"total_rss", "total_cache", "total_swap"}) {
+    j["memory_stats"]["stats"][k] = value;
+  }
+  j["memory_stats"]["failcnt"] = value;
   j["networks"]["eth0"]["rx_bytes"] = value;
   j["blkio_stats"]["io_service_bytes_recursive"][0]["value"] = value;
   j["pids_stats"]["current"] = value;
@@ -608,6 +665,10 @@ void ExpectEveryNumberAbsentWhenSetTo(const json& value) {
   EXPECT_FALSE(r.memory_limit.has_value());
   EXPECT_FALSE(r.memory_total_inactive_file.has_value());
   EXPECT_FALSE(r.memory_inactive_file.has_value());
+  EXPECT_FALSE(r.memory_rss.has_value());
+  EXPECT_FALSE(r.memory_cache.has_value());
+  EXPECT_FALSE(r.memory_swap.has_value());
+  EXPECT_FALSE(r.memory_limit_hits.has_value());
   EXPECT_FALSE(r.network.has_value());
   EXPECT_FALSE(r.block_read_bytes.has_value());
   EXPECT_FALSE(r.pids.has_value());
@@ -618,6 +679,7 @@ void ExpectEveryNumberAbsentWhenSetTo(const json& value) {
   EXPECT_FALSE(u.cpu_utilization_ratio.has_value());
   EXPECT_FALSE(u.cpu_throttled_seconds.has_value());
   EXPECT_FALSE(u.memory_used_bytes.has_value());
+  EXPECT_FALSE(u.memory_usage_bytes.has_value());
   EXPECT_FALSE(u.memory_limit_bytes.has_value());
   EXPECT_FALSE(u.network.has_value());
   EXPECT_FALSE(u.block_read_bytes.has_value());
