@@ -155,6 +155,42 @@ TEST_F(HistoryStoreTest, PagesFollowTheCursorWithoutGapsOrRepeats) {
   for (int t = 0; t < 25; ++t) EXPECT_EQ(seen[t], t);
 }
 
+TEST_F(HistoryStoreTest, AnAgentsPagesAreInWriteOrderAmongOtherAgents) {
+  // Every write interleaves agents; one agent's pages between since and until come in the order
+  // the points were written, without gaps or repeats.
+  auto store = Open();
+  std::string error;
+  for (int t = 0; t < 25; ++t) {
+    ASSERT_TRUE(store->Append(
+        {Point(t, "b", "b-1", t), Point(t, "a", "a-1", t), Point(t, "a", "a-2", t + 100)}, t,
+        &error));
+  }
+  model::HistoryQuery q;
+  q.agent_id = "a";
+  q.since = 3;
+  q.until = 20;
+  q.limit = 7;
+  std::vector<double> cpu;
+  std::int64_t last_id = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    model::HistoryPage page = Read(*store, q);
+    for (const auto& p : page.points) {
+      EXPECT_EQ(p.agent_id, "a");
+      EXPECT_GT(p.id, last_id);
+      last_id = p.id;
+      cpu.push_back(*p.cpu_percent);
+    }
+    if (!page.more) break;
+    q.after_id = page.points.back().id;
+  }
+  std::vector<double> expected;
+  for (int t = 3; t <= 20; ++t) {
+    expected.push_back(t);
+    expected.push_back(t + 100);
+  }
+  EXPECT_EQ(cpu, expected);
+}
+
 TEST_F(HistoryStoreTest, PointsSurviveReopening) {
   {
     auto store = Open();

@@ -1,0 +1,185 @@
+// A history file of schema 2 (tests/fixtures/history/schema2.db, written by the exporter before
+// schema 3) is upgraded when opened: every point is answered as it was, with its id (a client's
+// cursor stays valid), through every filter and page, and writes go on after it. An upgrade that
+// fails moves the file aside with its points; they are never served wrong or lost silently.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/history/history_store.h"
+#include "tests/support/captured_log.h"
+
+namespace evonic::exporter {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kFirstWrite = 1795737600;  // the fixture's four writes, a minute apart
+
+class HistoryUpgradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("evonic-history-upgrade-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "history.db").string();
+    fs::copy_file(fs::path(EVONIC_FIXTURES_DIR) / "history" / "schema2.db", path_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<HistoryStore> Open() {
+    HistoryStore::Options o;
+    o.path = path_;
+    std::string error;
+    auto store = HistoryStore::Open(o, log_.logger(), &error);
+    EXPECT_TRUE(store) << error;
+    return store;
+  }
+  static std::vector<std::int64_t> Ids(const HistoryStore& store, model::HistoryQuery q) {
+    model::HistoryPage page;
+    std::string error;
+    EXPECT_TRUE(store.Read(q, &page, &error)) << error;
+    std::vector<std::int64_t> ids;
+    for (const auto& p : page.points) ids.push_back(p.id);
+    return ids;
+  }
+  std::vector<fs::path> AsideFiles() const {
+    std::vector<fs::path> out;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find(".unusable-") != std::string::npos && name.find("-wal") == std::string::npos &&
+          name.find("-shm") == std::string::npos) {
+        out.push_back(entry.path());
+      }
+    }
+    return out;
+  }
+
+  fs::path dir_;
+  std::string path_;
+  test::CapturedLog log_{logging::Level::kInfo};
+};
+
+// The first column of `sql` on the file at `path`, as text.
+std::string Query(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string out = "(cannot open)";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    out = "(no answer)";
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST_F(HistoryUpgradeTest, EveryPointIsAnsweredAsBeforeTheUpgrade) {
+  ASSERT_EQ(Query(path_, "PRAGMA user_version"), "2");
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(log_.Count("history file upgraded"), 1);
+  EXPECT_EQ(log_.Problems(), 0);
+  EXPECT_TRUE(AsideFiles().empty());
+  // One agent's points are kept together now (what makes reading them fast).
+  EXPECT_EQ(Query(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(Query(path_,
+                  "SELECT sql LIKE '%PRIMARY KEY (agent, id)) WITHOUT ROWID' FROM "
+                  "sqlite_master WHERE name = 'points'"),
+            "1");
+
+  model::HistoryPage all;
+  std::string error;
+  ASSERT_TRUE(store->Read({}, &all, &error)) << error;
+  ASSERT_EQ(all.points.size(), 12u);
+  const char* sessions[] = {"a-1", "b-3", "a-2"};
+  for (std::size_t i = 0; i < all.points.size(); ++i) {
+    SCOPED_TRACE("point " + std::to_string(i + 1));
+    const model::HistoryPoint& p = all.points[i];
+    const int w = static_cast<int>(i / 3);
+    const std::string session = sessions[i % 3];
+    const double t = kFirstWrite + 60 * w;
+    EXPECT_EQ(p.id, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(p.time_seconds, t);
+    EXPECT_EQ(p.agent_id, session == "b-3" ? "agent-b" : "agent-a");
+    EXPECT_EQ(p.session_id, session);
+    EXPECT_EQ(p.container_id, std::string(64, session.back()));
+    EXPECT_EQ(p.container_name, "evonic-" + session);
+    const std::optional<double> cpu = session == "a-1"   ? std::optional<double>(1.25 * (w + 1))
+                                      : session == "b-3" ? std::optional<double>(50 + w)
+                                      : w != 2           ? std::optional<double>(0.5)
+                                                         : std::nullopt;
+    EXPECT_EQ(p.cpu_percent, cpu);
+    EXPECT_EQ(p.memory_used_bytes, 1.5e6 + t);
+    EXPECT_EQ(p.memory_limit_bytes, 512.0 * 1024 * 1024);
+    EXPECT_EQ(p.network_input_bytes, 0);
+    EXPECT_EQ(p.network_output_bytes, 2 * t);
+    EXPECT_EQ(p.block_read_bytes, 4096);
+    EXPECT_EQ(p.block_write_bytes, 8192);
+    EXPECT_EQ(p.pids, 3);
+    EXPECT_EQ(p.pids_limit, 256);
+    EXPECT_EQ(p.events.tools[0].runs, t / 60);
+    EXPECT_EQ(p.events.tools[0].failures, 1);
+    EXPECT_EQ(p.events.tools[0].seconds, 2.5);
+    EXPECT_EQ(p.events.tools[1].runs, 2);
+    EXPECT_EQ(p.events.oom_kills, session == "b-3" ? 1 : 0);
+  }
+
+  model::HistoryQuery agent;
+  agent.agent_id = "agent-a";
+  EXPECT_EQ(Ids(*store, agent), (std::vector<std::int64_t>{1, 3, 4, 6, 7, 9, 10, 12}));
+  model::HistoryQuery session;
+  session.session_id = "b-3";
+  EXPECT_EQ(Ids(*store, session), (std::vector<std::int64_t>{2, 5, 8, 11}));
+  model::HistoryQuery range;
+  range.since = kFirstWrite + 60;
+  range.until = kFirstWrite + 120;
+  EXPECT_EQ(Ids(*store, range), (std::vector<std::int64_t>{4, 5, 6, 7, 8, 9}));
+  // A cursor given before the upgrade goes on where it was.
+  agent.limit = 3;
+  agent.after_id = 4;
+  EXPECT_EQ(Ids(*store, agent), (std::vector<std::int64_t>{6, 7, 9}));
+
+  // Writes go on after the old points, and the file is upgraded once.
+  model::HistoryPoint next = all.points[0];
+  ASSERT_TRUE(store->Append({next}, kFirstWrite + 240, &error)) << error;
+  agent.limit = 5000;
+  agent.after_id = 12;
+  EXPECT_EQ(Ids(*store, agent), (std::vector<std::int64_t>{13}));
+  store.reset();
+  auto again = Open();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(log_.Count("history file upgraded"), 1);
+  EXPECT_EQ(Ids(*again, {}).size(), 13u);
+}
+
+TEST_F(HistoryUpgradeTest, AnUpgradeThatFailsMovesTheFileAsideWithItsPoints) {
+  // A schema 2 file without one of its indexes passes quick_check but cannot be upgraded.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP INDEX points_by_agent", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(Ids(*store, {}).empty());
+  EXPECT_EQ(log_.Count("history file unusable"), 1);
+  EXPECT_EQ(log_.Count("could not be upgraded"), 1);
+  auto aside = AsideFiles();
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(Query(aside[0].string(), "PRAGMA user_version"), "2");
+  EXPECT_EQ(Query(aside[0].string(), "SELECT count(*) FROM points"), "12");
+}
+
+}  // namespace
+}  // namespace evonic::exporter
