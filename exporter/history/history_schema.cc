@@ -24,7 +24,7 @@ constexpr int kOldestUpgradable = 2;
 // Points are kept in (agent, id) order, so one agent's points in time order are one range of
 // the table (a 24 h read of one agent takes few pages, not one page a point); the pool and the
 // cursor use the index in id order. Whole numbers are stored as integers (CPU % in hundredths):
-// a point takes about 95 bytes with its index entries, 7 days of 100 sandboxes at 1 m 93 MiB
+// a point takes about 97 bytes with its index entries, 7 days of 100 sandboxes at 1 m 93 MiB
 // (benchmarks/history_bench.cc).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS sandboxes (
