@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/captured_log.h"
+#include "tests/history/history_file_fixture.h"
 
 namespace evonic::exporter {
 namespace {
@@ -43,38 +43,7 @@ model::HistoryPoint Point(double t, const std::string& agent, const std::string&
   return p;
 }
 
-class HistoryStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evonic-history-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "history.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<HistoryStore> Open(std::chrono::seconds retention = std::chrono::hours(24 * 7)) {
-    HistoryStore::Options o;
-    o.path = path_;
-    o.retention = retention;
-    std::string error;
-    auto store = HistoryStore::Open(o, log_.logger(), &error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
-  model::HistoryPage Read(const HistoryStore& store, model::HistoryQuery q) {
-    model::HistoryPage page;
-    std::string error;
-    EXPECT_TRUE(store.Read(q, &page, &error)) << error;
-    return page;
-  }
-
-  fs::path dir_;
-  std::string path_;
-  test::CapturedLog log_;
-};
+class HistoryStoreTest : public HistoryFileTest {};
 
 TEST_F(HistoryStoreTest, PointsComeBackInOrderWithEveryValueAndFilter) {
   auto store = Open();
@@ -240,18 +209,6 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::vector<fs::path> AsideFiles(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find(".unusable-") != std::string::npos && name.find("-wal") == std::string::npos &&
-        name.find("-shm") == std::string::npos) {
-      out.push_back(entry.path());
-    }
-  }
-  return out;
 }
 
 TEST_F(HistoryStoreTest, AFileThatIsNotSqliteIsMovedAsideAndNeverServed) {

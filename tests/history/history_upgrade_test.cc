@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/history/history_store.h"
-#include "tests/support/captured_log.h"
+#include "tests/history/history_file_fixture.h"
 
 namespace evonic::exporter {
 namespace {
@@ -21,50 +20,17 @@ namespace fs = std::filesystem;
 
 constexpr double kFirstWrite = 1795737600;  // the fixture's four writes, a minute apart
 
-class HistoryUpgradeTest : public ::testing::Test {
+class HistoryUpgradeTest : public HistoryFileTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evonic-history-upgrade-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "history.db").string();
+    HistoryFileTest::SetUp();
     fs::copy_file(fs::path(EVONIC_FIXTURES_DIR) / "history" / "schema2.db", path_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<HistoryStore> Open() {
-    HistoryStore::Options o;
-    o.path = path_;
-    std::string error;
-    auto store = HistoryStore::Open(o, log_.logger(), &error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
-  static std::vector<std::int64_t> Ids(const HistoryStore& store, model::HistoryQuery q) {
-    model::HistoryPage page;
-    std::string error;
-    EXPECT_TRUE(store.Read(q, &page, &error)) << error;
+  std::vector<std::int64_t> Ids(const HistoryStore& store, model::HistoryQuery q) {
     std::vector<std::int64_t> ids;
-    for (const auto& p : page.points) ids.push_back(p.id);
+    for (const auto& p : Read(store, q).points) ids.push_back(p.id);
     return ids;
   }
-  std::vector<fs::path> AsideFiles() const {
-    std::vector<fs::path> out;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      const std::string name = entry.path().filename().string();
-      if (name.find(".unusable-") != std::string::npos && name.find("-wal") == std::string::npos &&
-          name.find("-shm") == std::string::npos) {
-        out.push_back(entry.path());
-      }
-    }
-    return out;
-  }
-
-  fs::path dir_;
-  std::string path_;
-  test::CapturedLog log_{logging::Level::kInfo};
 };
 
 // The first column of `sql` on the file at `path`, as text.
@@ -90,7 +56,7 @@ TEST_F(HistoryUpgradeTest, EveryPointIsAnsweredAsBeforeTheUpgrade) {
   ASSERT_TRUE(store);
   EXPECT_EQ(log_.Count("history file upgraded"), 1);
   EXPECT_EQ(log_.Problems(), 0);
-  EXPECT_TRUE(AsideFiles().empty());
+  EXPECT_TRUE(AsideFiles(dir_).empty());
   // One agent's points are kept together now (what makes reading them fast).
   EXPECT_EQ(Query(path_, "PRAGMA user_version"), "3");
   EXPECT_EQ(Query(path_,
@@ -98,9 +64,7 @@ TEST_F(HistoryUpgradeTest, EveryPointIsAnsweredAsBeforeTheUpgrade) {
                   "sqlite_master WHERE name = 'points'"),
             "1");
 
-  model::HistoryPage all;
-  std::string error;
-  ASSERT_TRUE(store->Read({}, &all, &error)) << error;
+  const model::HistoryPage all = Read(*store, {});
   ASSERT_EQ(all.points.size(), 12u);
   const char* sessions[] = {"a-1", "b-3", "a-2"};
   for (std::size_t i = 0; i < all.points.size(); ++i) {
@@ -151,8 +115,8 @@ TEST_F(HistoryUpgradeTest, EveryPointIsAnsweredAsBeforeTheUpgrade) {
   EXPECT_EQ(Ids(*store, agent), (std::vector<std::int64_t>{6, 7, 9}));
 
   // Writes go on after the old points, and the file is upgraded once.
-  model::HistoryPoint next = all.points[0];
-  ASSERT_TRUE(store->Append({next}, kFirstWrite + 240, &error)) << error;
+  std::string error;
+  ASSERT_TRUE(store->Append({all.points[0]}, kFirstWrite + 240, &error)) << error;
   agent.limit = 5000;
   agent.after_id = 12;
   EXPECT_EQ(Ids(*store, agent), (std::vector<std::int64_t>{13}));
@@ -175,7 +139,7 @@ TEST_F(HistoryUpgradeTest, AnUpgradeThatFailsMovesTheFileAsideWithItsPoints) {
   EXPECT_TRUE(Ids(*store, {}).empty());
   EXPECT_EQ(log_.Count("history file unusable"), 1);
   EXPECT_EQ(log_.Count("could not be upgraded"), 1);
-  auto aside = AsideFiles();
+  auto aside = AsideFiles(dir_);
   ASSERT_EQ(aside.size(), 1u);
   EXPECT_EQ(Query(aside[0].string(), "PRAGMA user_version"), "2");
   EXPECT_EQ(Query(aside[0].string(), "SELECT count(*) FROM points"), "12");
