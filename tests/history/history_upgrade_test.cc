@@ -1,16 +1,22 @@
 // A history file of schema 2 (tests/fixtures/history/schema2.db, written by the exporter before
 // schema 3) is upgraded when opened: every point is answered as it was, with its id (a client's
 // cursor stays valid), through every filter and page, and writes go on after it. An upgrade that
-// fails moves the file aside with its points; they are never served wrong or lost silently.
+// fails moves the file aside with its points; they are never served wrong or lost silently. A
+// kill during the upgrade loses nothing: the next open upgrades the file again.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "exporter/history/history_schema.h"
 #include "tests/history/history_file_fixture.h"
 
 namespace evonic::exporter {
@@ -143,6 +149,60 @@ TEST_F(HistoryUpgradeTest, AnUpgradeThatFailsMovesTheFileAsideWithItsPoints) {
   ASSERT_EQ(aside.size(), 1u);
   EXPECT_EQ(Query(aside[0].string(), "PRAGMA user_version"), "2");
   EXPECT_EQ(Query(aside[0].string(), "SELECT count(*) FROM points"), "12");
+}
+
+TEST_F(HistoryUpgradeTest, AKillDuringTheUpgradeLosesNothing) {
+  // The fixture's points copied until the upgrade takes long enough (about a second) to be
+  // killed in the middle.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const std::string columns =
+        std::string("write_id, sandbox, agent, ") + history_schema::kValueColumns;
+    const std::string twice =
+        "INSERT INTO points (" + columns + ") SELECT " + columns + " FROM points";
+    for (int i = 0; i < 14; ++i) {
+      ASSERT_EQ(sqlite3_exec(db, twice.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    sqlite3_close(db);
+  }
+  const std::string points = Query(path_, "SELECT count(*) FROM points");
+  ASSERT_EQ(points, std::to_string(12 << 14));
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    logging::Logger quiet(logging::Level::kError, logging::Format::kLogfmt, stderr);
+    HistoryStore::Options o;
+    o.path = path_;
+    std::string error;
+    HistoryStore::Open(o, quiet, &error);
+    _exit(0);
+  }
+  // Killed while it copies the points (about 17 MB of them into the WAL, with no commit before
+  // the copy is done): past its first steps, well before its end.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::error_code ec;
+  while (fs::file_size(path_ + "-wal", ec) < (8u << 20) || ec) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the upgrade never wrote";
+    ASSERT_EQ(waitpid(child, nullptr, WNOHANG), 0) << "the upgrade ended before the kill";
+    usleep(1000);
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(Query(path_, "PRAGMA user_version"), "2");  // the transaction was not committed
+
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(log_.Count("history file upgraded"), 1);
+  EXPECT_TRUE(AsideFiles(dir_).empty());
+  EXPECT_EQ(std::to_string(store->CountRows()), points);
+  model::HistoryQuery session;
+  session.session_id = "b-3";
+  session.limit = 5;
+  EXPECT_EQ(Ids(*store, session), (std::vector<std::int64_t>{2, 5, 8, 11, 14}));
 }
 
 }  // namespace
