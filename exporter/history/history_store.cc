@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "exporter/history/history_schema.h"
 #include "exporter/history/sqlite_calls.h"
 
 namespace evonic::exporter {
@@ -27,86 +29,11 @@ using sql::Prepare;
 using sql::QueryText;
 using sql::Statement;
 
-// "EvSx": marks the file as this exporter's history, so a foreign SQLite file is never served.
-constexpr int kApplicationId = 0x45765378;
-constexpr int kSchemaVersion = 2;  // 2: points carry their agent (an index in id order)
 // Readers and the writer wait this long for each other's locks (WAL: only checkpoints contend).
 constexpr int kBusyTimeoutMs = 2000;
 
-// Sandboxes and agents are written once and points refer to them; a point's time is its write's.
-// Whole numbers are stored as integers (CPU % in hundredths), so a point takes about 90 bytes with
-// its index entries: 7 days of 100 sandboxes at 1 m take 87 MiB (benchmarks/history_bench.cc).
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS sandboxes (
-  id INTEGER PRIMARY KEY,
-  container_id TEXT NOT NULL,
-  agent_id TEXT NOT NULL,
-  session_id TEXT NOT NULL,
-  container_name TEXT NOT NULL,
-  last_write INTEGER NOT NULL,
-  UNIQUE (container_id, agent_id, session_id, container_name));
-CREATE INDEX IF NOT EXISTS sandboxes_by_agent ON sandboxes (agent_id);
-CREATE TABLE IF NOT EXISTS agents (
-  id INTEGER PRIMARY KEY,
-  agent_id TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS writes (
-  id INTEGER PRIMARY KEY,
-  t_ms INTEGER NOT NULL,
-  first_point INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS writes_by_time ON writes (t_ms);
-CREATE TABLE IF NOT EXISTS points (
-  id INTEGER PRIMARY KEY,
-  write_id INTEGER NOT NULL,
-  sandbox INTEGER NOT NULL,
-  agent INTEGER NOT NULL,
-  cpu_hundredths INTEGER,
-  memory_used INTEGER,
-  memory_limit INTEGER,
-  network_input INTEGER,
-  network_output INTEGER,
-  block_read INTEGER,
-  block_write INTEGER,
-  pids INTEGER,
-  pids_limit INTEGER,
-  bash_runs INTEGER NOT NULL, bash_failures INTEGER NOT NULL, bash_ms INTEGER NOT NULL,
-  python_runs INTEGER NOT NULL, python_failures INTEGER NOT NULL, python_ms INTEGER NOT NULL,
-  other_runs INTEGER NOT NULL, other_failures INTEGER NOT NULL, other_ms INTEGER NOT NULL,
-  oom_kills INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS points_by_sandbox ON points (sandbox);
-CREATE INDEX IF NOT EXISTS points_by_agent ON points (agent);
-)sql";
-
-constexpr const char* kInsertPoint =
-    "INSERT INTO points (write_id, sandbox, agent, cpu_hundredths, memory_used, memory_limit, "
-    "network_input, network_output, block_read, block_write, pids, pids_limit, bash_runs, "
-    "bash_failures, bash_ms, python_runs, python_failures, python_ms, other_runs, "
-    "other_failures, other_ms, oom_kills) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
 Connection OpenConnection(const std::string& path, int flags, std::string* error) {
   return sql::OpenConnection(path, flags, kBusyTimeoutMs, error);
-}
-
-// Why the file at `path` cannot be this exporter's history (empty: it can). Opens it read-write
-// (creating it if missing).
-std::string Unusable(sqlite3* db) {
-  std::string error;
-  auto app = QueryText(db, "PRAGMA application_id", &error);
-  if (!app) return "not a SQLite database (" + error + ")";
-  auto tables = QueryText(db, "SELECT count(*) FROM sqlite_master", &error);
-  if (!tables) return "not a SQLite database (" + error + ")";
-  if (*app == "0" && *tables == "0") return "";  // empty: ours to set up
-  if (*app != std::to_string(kApplicationId)) {
-    return "another application's SQLite file (application_id " + *app + ")";
-  }
-  auto version = QueryText(db, "PRAGMA user_version", &error);
-  if (!version || *version != std::to_string(kSchemaVersion)) {
-    return "history schema " + version.value_or("?") + ", expected " +
-           std::to_string(kSchemaVersion);
-  }
-  auto check = QueryText(db, "PRAGMA quick_check", &error);
-  if (!check || *check != "ok") return "damaged: " + check.value_or(error);
-  return "";
 }
 
 std::string Timestamp() {
@@ -133,13 +60,62 @@ std::string MoveAside(const std::string& path, std::string* error) {
   return aside;
 }
 
+// The names of the sandboxes one read meets, each asked of the file once: a join per point took
+// a third of the time of reading one agent's points.
+class SandboxNames {
+ public:
+  struct Names {
+    std::string agent_id, session_id, container_id, container_name;
+  };
+  bool Prepare(sqlite3* db, std::string* error) {
+    select_ = sql::Prepare(db,
+                           "SELECT agent_id, session_id, container_id, container_name FROM "
+                           "sandboxes WHERE id = ?",
+                           error);
+    return select_ != nullptr;
+  }
+  /// Empty names for a sandbox that is not in the file (no point refers to one).
+  const Names& Of(std::int64_t sandbox) {
+    auto it = names_.find(sandbox);
+    if (it != names_.end()) return it->second;
+    Names n;
+    sqlite3_reset(select_.get());
+    sqlite3_bind_int64(select_.get(), 1, sandbox);
+    if (sqlite3_step(select_.get()) == SQLITE_ROW) {
+      int i = 0;
+      for (std::string* text : {&n.agent_id, &n.session_id, &n.container_id, &n.container_name}) {
+        *text = ColumnText(select_.get(), i++);
+      }
+    }
+    return names_.emplace(sandbox, std::move(n)).first->second;
+  }
+
+ private:
+  Statement select_;
+  std::unordered_map<std::int64_t, Names> names_;
+};
+
 }  // namespace
 
 std::unique_ptr<HistoryStore> HistoryStore::Open(const Options& options, logging::Logger& log,
                                                  std::string* error) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   Connection db = OpenConnection(options.path, flags, error);
-  std::string why = db ? Unusable(db.get()) : "";
+  std::string why = db ? history_schema::Unusable(db.get()) : "";
+  if (db && why.empty()) {
+    const auto start = std::chrono::steady_clock::now();
+    history_schema::Upgraded upgraded;
+    std::string upgrade_error;
+    if (!history_schema::Upgrade(db.get(), &upgraded, &upgrade_error)) {
+      why = "its schema could not be upgraded: " + upgrade_error;
+    } else if (upgraded.from_version != 0) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      log.Info("history file upgraded", {{"file", options.path},
+                                         {"from_schema", std::to_string(upgraded.from_version)},
+                                         {"points", std::to_string(upgraded.points)},
+                                         {"seconds", std::to_string(took.count())}});
+    }
+  }
   if (db && !why.empty()) {
     db.reset();
     std::string aside = MoveAside(options.path, error);
@@ -152,13 +128,7 @@ std::unique_ptr<HistoryStore> HistoryStore::Open(const Options& options, logging
     *error = "cannot open history file " + options.path + ": " + *error;
     return nullptr;
   }
-  // The schema is created in one transaction; WAL so that readers never block the writer;
-  // synchronous=NORMAL: a power cut may lose the last write, never the file.
-  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; ") +
-                            "PRAGMA journal_size_limit=4194304; BEGIN; " + kSchema +
-                            "PRAGMA application_id=" + std::to_string(kApplicationId) +
-                            "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
-  if (!Exec(db.get(), setup.c_str(), error)) {
+  if (!history_schema::Create(db.get(), error)) {
     *error = "cannot write history file " + options.path + ": " + *error;
     return nullptr;
   }
@@ -229,15 +199,23 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
   };
   error->clear();
   const auto now_ms = static_cast<sqlite3_int64>(std::llround(now * 1000));
-  Statement write = Prepare(
-      db_, "INSERT INTO writes (t_ms, first_point) SELECT ?, IFNULL(MAX(id), 0) + 1 FROM points",
-      error);
+  Statement write =
+      Prepare(db_,
+              "INSERT INTO writes (t_ms, first_point) SELECT ?, IFNULL(MAX(id), 0) + 1 FROM points "
+              "RETURNING id, first_point",
+              error);
   if (!write) return fail();
   sqlite3_bind_int64(write.get(), 1, now_ms);
-  if (sqlite3_step(write.get()) != SQLITE_DONE) return fail();
-  const std::int64_t write_id = sqlite3_last_insert_rowid(db_);
+  if (sqlite3_step(write.get()) != SQLITE_ROW) return fail();
+  const std::int64_t write_id = sqlite3_column_int64(write.get(), 0);
+  std::int64_t point_id = sqlite3_column_int64(write.get(), 1);  // ids go on in write order
+  write.reset();
   Statement touch = Prepare(db_, "UPDATE sandboxes SET last_write = ? WHERE id = ?", error);
-  Statement insert = Prepare(db_, kInsertPoint, error);
+  const std::string insert_point =
+      std::string("INSERT INTO points (id, write_id, sandbox, agent, ") +
+      history_schema::kValueColumns +
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  Statement insert = Prepare(db_, insert_point.c_str(), error);
   if (!touch || !insert) return fail();
   for (const model::HistoryPoint& p : points) {
     const std::int64_t sandbox = SandboxId(p, write_id, error);
@@ -250,6 +228,7 @@ bool HistoryStore::Append(const std::vector<model::HistoryPoint>& points, double
     sqlite3_stmt* s = insert.get();
     sqlite3_reset(s);
     int i = 1;
+    sqlite3_bind_int64(s, i++, point_id++);
     sqlite3_bind_int64(s, i++, write_id);
     sqlite3_bind_int64(s, i++, sandbox);
     sqlite3_bind_int64(s, i++, agent);
@@ -309,24 +288,21 @@ bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
                         std::string* error) const {
   Connection db = OpenConnection(options_.path, SQLITE_OPEN_READONLY, error);
   if (!db) return false;
-  // The writes in the time range give a range of point ids (points are written in order), so
-  // the pool is read along the table and an agent or session through the sandbox index.
-  // An agent is read through the agent index, which is in id order (no sort, stops at the
-  // page's end); a session alone through the sandbox index.
-  const char* index = !q.agent_id.empty()     ? "INDEXED BY points_by_agent "
+  // The writes in the time range give the first point id to read (points are written in
+  // order). An agent's points are one range of the table (NOT INDEXED: its primary key), in id
+  // order, so no sort and the page stops at its limit; the pool is read along the index in id
+  // order, a session alone through the sandbox index. The bound is one expression: with a join
+  // to compute it SQLite sorted every page.
+  const char* index = !q.agent_id.empty()     ? "NOT INDEXED "
                       : !q.session_id.empty() ? "INDEXED BY points_by_sandbox "
-                                              : "";
-  std::string sql =
-      "WITH span AS (SELECT MIN(first_point) AS lo FROM writes WHERE t_ms >= ?1 AND t_ms <= ?2) "
-      "SELECT p.id, w.t_ms, s.agent_id, s.session_id, s.container_id, s.container_name, "
-      "p.cpu_hundredths, p.memory_used, p.memory_limit, p.network_input, p.network_output, "
-      "p.block_read, p.block_write, p.pids, p.pids_limit, p.bash_runs, p.bash_failures, "
-      "p.bash_ms, p.python_runs, p.python_failures, p.python_ms, p.other_runs, "
-      "p.other_failures, p.other_ms, p.oom_kills FROM span, points p ";
+                                              : "INDEXED BY points_by_id ";
+  std::string sql = std::string("SELECT p.id, w.t_ms, p.sandbox, ") +
+                    history_schema::kValueColumns + " FROM points p ";
   sql += index;
   sql +=
-      "JOIN writes w ON w.id = p.write_id JOIN sandboxes s ON s.id = p.sandbox "
-      "WHERE p.id >= span.lo AND p.id > ?3 AND w.t_ms >= ?1 AND w.t_ms <= ?2";
+      "JOIN writes w ON w.id = p.write_id "
+      "WHERE p.id >= MAX((SELECT MIN(first_point) FROM writes WHERE t_ms >= ?1 AND t_ms <= ?2), "
+      "?3 + 1) AND w.t_ms >= ?1 AND w.t_ms <= ?2";
   if (!q.agent_id.empty()) sql += " AND p.agent = (SELECT id FROM agents WHERE agent_id = ?4)";
   if (!q.session_id.empty()) {
     sql += " AND p.sandbox IN (SELECT id FROM sandboxes WHERE session_id = ?5)";
@@ -352,6 +328,8 @@ bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
   sqlite3_bind_int64(s.get(), 6, static_cast<sqlite3_int64>(q.limit) + 1);
   page->points.clear();
   page->more = false;
+  SandboxNames names;
+  if (!names.Prepare(db.get(), error)) return false;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
     if (page->points.size() == q.limit) {
@@ -362,9 +340,11 @@ bool HistoryStore::Read(const model::HistoryQuery& q, model::HistoryPage* page,
     int i = 0;
     p.id = sqlite3_column_int64(s.get(), i++);
     p.time_seconds = static_cast<double>(sqlite3_column_int64(s.get(), i++)) / 1000;
-    for (std::string* text : {&p.agent_id, &p.session_id, &p.container_id, &p.container_name}) {
-      *text = ColumnText(s.get(), i++);
-    }
+    const SandboxNames::Names& n = names.Of(sqlite3_column_int64(s.get(), i++));
+    p.agent_id = n.agent_id;
+    p.session_id = n.session_id;
+    p.container_id = n.container_id;
+    p.container_name = n.container_name;
     p.cpu_percent = ColumnNumber(s.get(), i++, 100);
     for (std::optional<double>* v :
          {&p.memory_used_bytes, &p.memory_limit_bytes, &p.network_input_bytes,

@@ -21,12 +21,15 @@ namespace evonic::exporter {
 /// \brief The history file: written by one thread, read by any.
 ///
 /// Open() creates the file or checks the one found: a file that is not SQLite, is damaged
-/// (quick_check) or belongs to something else (another application_id) is renamed aside with a
-/// log line and a fresh one is started; its rows are never served. A folder that cannot be
-/// written is an error naming the path. Append() writes one point per sandbox in one
-/// transaction, then deletes at most `delete_batch` rows older than the retention, so a write
-/// never stalls on a large deletion and the file stops growing once the retention is reached
-/// (SQLite reuses the freed pages). A kill during a write loses at most that write (WAL).
+/// (quick_check), belongs to something else (another application_id) or is of a schema that
+/// cannot be upgraded is renamed aside with a log line and a fresh one is started; its rows are
+/// never served. A file of the previous schema (2) is upgraded in place first, in one
+/// transaction, every point kept with its id (history_schema.h); if that fails, it is moved
+/// aside too. A folder that cannot be written is an error naming the path. Append() writes one
+/// point per sandbox in one transaction, then deletes at most `delete_batch` rows older than the
+/// retention, so a write never stalls on a large deletion and the file stops growing once the
+/// retention is reached (SQLite reuses the freed pages). A kill during a write loses at most that
+/// write (WAL).
 ///
 /// Thread-safety: Append() from one thread at a time (the writer); Read() from any number of
 /// threads at once, each on a connection of its own (WAL lets them read while a write runs).
@@ -47,7 +50,8 @@ class HistoryStore {
   /// the retention. False and `error` when the write failed (nothing of it is kept).
   bool Append(const std::vector<model::HistoryPoint>& points, double now, std::string* error);
 
-  /// Points matching `query`, on a read-only connection of the call's own.
+  /// Points matching `query` in id order, on a read-only connection of the call's own. One
+  /// agent's points are read as one range of the file (they are stored together).
   bool Read(const model::HistoryQuery& query, model::HistoryPage* page, std::string* error) const;
   /// Whether any point of `agent_id` is in the file.
   bool HasAgent(const std::string& agent_id) const;

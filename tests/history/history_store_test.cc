@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/captured_log.h"
+#include "tests/history/history_file_fixture.h"
 
 namespace evonic::exporter {
 namespace {
@@ -43,38 +43,7 @@ model::HistoryPoint Point(double t, const std::string& agent, const std::string&
   return p;
 }
 
-class HistoryStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evonic-history-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "history.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<HistoryStore> Open(std::chrono::seconds retention = std::chrono::hours(24 * 7)) {
-    HistoryStore::Options o;
-    o.path = path_;
-    o.retention = retention;
-    std::string error;
-    auto store = HistoryStore::Open(o, log_.logger(), &error);
-    EXPECT_TRUE(store) << error;
-    return store;
-  }
-  model::HistoryPage Read(const HistoryStore& store, model::HistoryQuery q) {
-    model::HistoryPage page;
-    std::string error;
-    EXPECT_TRUE(store.Read(q, &page, &error)) << error;
-    return page;
-  }
-
-  fs::path dir_;
-  std::string path_;
-  test::CapturedLog log_;
-};
+class HistoryStoreTest : public HistoryFileTest {};
 
 TEST_F(HistoryStoreTest, PointsComeBackInOrderWithEveryValueAndFilter) {
   auto store = Open();
@@ -155,6 +124,42 @@ TEST_F(HistoryStoreTest, PagesFollowTheCursorWithoutGapsOrRepeats) {
   for (int t = 0; t < 25; ++t) EXPECT_EQ(seen[t], t);
 }
 
+TEST_F(HistoryStoreTest, AnAgentsPagesAreInWriteOrderAmongOtherAgents) {
+  // Every write interleaves agents; one agent's pages between since and until come in the order
+  // the points were written, without gaps or repeats.
+  auto store = Open();
+  std::string error;
+  for (int t = 0; t < 25; ++t) {
+    ASSERT_TRUE(store->Append(
+        {Point(t, "b", "b-1", t), Point(t, "a", "a-1", t), Point(t, "a", "a-2", t + 100)}, t,
+        &error));
+  }
+  model::HistoryQuery q;
+  q.agent_id = "a";
+  q.since = 3;
+  q.until = 20;
+  q.limit = 7;
+  std::vector<double> cpu;
+  std::int64_t last_id = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    model::HistoryPage page = Read(*store, q);
+    for (const auto& p : page.points) {
+      EXPECT_EQ(p.agent_id, "a");
+      EXPECT_GT(p.id, last_id);
+      last_id = p.id;
+      cpu.push_back(*p.cpu_percent);
+    }
+    if (!page.more) break;
+    q.after_id = page.points.back().id;
+  }
+  std::vector<double> expected;
+  for (int t = 3; t <= 20; ++t) {
+    expected.push_back(t);
+    expected.push_back(t + 100);
+  }
+  EXPECT_EQ(cpu, expected);
+}
+
 TEST_F(HistoryStoreTest, PointsSurviveReopening) {
   {
     auto store = Open();
@@ -204,18 +209,6 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::vector<fs::path> AsideFiles(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find(".unusable-") != std::string::npos && name.find("-wal") == std::string::npos &&
-        name.find("-shm") == std::string::npos) {
-      out.push_back(entry.path());
-    }
-  }
-  return out;
 }
 
 TEST_F(HistoryStoreTest, AFileThatIsNotSqliteIsMovedAsideAndNeverServed) {
