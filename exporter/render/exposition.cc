@@ -1,7 +1,8 @@
 #include "exporter/render/exposition.h"
 
-#include <prometheus/text_serializer.h>
 #include <zlib.h>
+
+#include "exporter/render/exposition_text.h"
 
 namespace evonic::exporter {
 
@@ -33,6 +34,50 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
   return families;
 }
 
+std::string ExpositionText(const RenderInput& input) {
+  const std::vector<model::Sandbox>& sandboxes = input.snapshot.sandboxes;
+  // Each sandbox's label set and the space after it, escaped once for every per-sandbox family.
+  std::vector<std::string> labels;
+  labels.reserve(sandboxes.size());
+  for (const model::Sandbox& s : sandboxes) {
+    std::string& l = labels.emplace_back("{");
+    l += kAgentLabel;
+    l += "=\"";
+    text::AppendLabelValue(l, s.agent_id);
+    l += "\",";
+    l += kSessionLabel;
+    l += "=\"";
+    text::AppendLabelValue(l, input.labeler.SessionLabel(s));
+    l += "\"} ";
+  }
+  std::string out;
+  Samples samples;
+  for (const MetricDef& def : MetricTable()) {
+    if (def.per_sandbox != nullptr) {
+      bool head = false;  // a family without samples is left out
+      for (std::size_t i = 0; i < sandboxes.size(); ++i) {
+        std::optional<double> v = def.per_sandbox(sandboxes[i]);
+        if (!v) continue;
+        if (!head) text::AppendFamilyHead(out, def.name, def.help, def.type);
+        head = true;
+        out += def.name;
+        out += labels[i];
+        text::AppendValue(out, *v);
+        out += '\n';
+      }
+    } else {
+      samples.clear();
+      def.samples(input, samples);
+      if (samples.empty()) continue;
+      text::AppendFamilyHead(out, def.name, def.help, def.type);
+      for (const prometheus::ClientMetric& m : samples) {
+        text::AppendSample(out, def.name, def.type, m);
+      }
+    }
+  }
+  return out;
+}
+
 std::string Gzip(const std::string& data) {
   z_stream zs{};
   // 15 window bits + 16: a gzip header and trailer rather than zlib's. The fastest level: on a
@@ -61,8 +106,7 @@ std::shared_ptr<const Exposition> Render(std::shared_ptr<const model::Snapshot> 
                                          const model::ConnectionCounts* connections) {
   auto e = std::make_shared<Exposition>();
   RenderInput input{*snapshot, process, build, labeler, thresholds, auth, history, connections};
-  SnapshotCollectable collectable(input);
-  e->text = prometheus::TextSerializer().Serialize(collectable.Collect());
+  e->text = ExpositionText(input);
   e->gzip = Gzip(e->text);
   e->snapshot = std::move(snapshot);
   return e;

@@ -23,7 +23,9 @@ struct Exposition {
 
 /// \brief A prometheus::Collectable over one fixed RenderInput, built from MetricTable().
 /// Families without samples are left out; no sample carries a timestamp. Collect() is const and
-/// reads only immutable data: thread-safe.
+/// reads only immutable data: thread-safe. Render() does not build these families (it writes the
+/// same text straight from the table, ExpositionText); tests hold the two equal through
+/// prometheus-cpp's TextSerializer.
 class SnapshotCollectable : public prometheus::Collectable {
  public:
   explicit SnapshotCollectable(const RenderInput& input) : input_(input) {}
@@ -32,6 +34,10 @@ class SnapshotCollectable : public prometheus::Collectable {
  private:
   const RenderInput& input_;
 };
+
+/// The text exposition of `input`: MetricTable() in order, families without samples left out,
+/// byte for byte what prometheus-cpp's TextSerializer writes of SnapshotCollectable(input).
+std::string ExpositionText(const RenderInput& input);
 
 /// Renders the snapshot (with process figures and authentication counts read now) into text and
 /// gzip. Null `thresholds`: the built-in defaults; null `auth`: no authentication metrics; null

@@ -4,9 +4,11 @@
 #include "exporter/render/exposition.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -494,6 +496,59 @@ TEST_F(ExpositionTest, NoDuplicateSeries) {
   }
   // 2 info + every per-sandbox metric for sandbox A + the others once each.
   EXPECT_EQ(seen.size(), parsed_.series.size());
+}
+
+// Render() writes the text itself from the table; it must be, byte for byte, what prometheus-cpp's
+// serializer writes of the same table's families (every row here: the fixture sets every count).
+TEST_F(ExpositionTest, TextIsWhatTheSerializerWritesOfTheTableFamilies) {
+  const ProcessStats process = FullProcess();
+  const BuildInfo build{"0.1.0", "9eb93de"};
+  const SessionLabeler labeler;
+  const RenderInput input{
+      *exposition_->snapshot, process, build, labeler, nullptr, &auth_, &history_, &connections_};
+  EXPECT_EQ(exposition_->text,
+            prometheus::TextSerializer().Serialize(SnapshotCollectable(input).Collect()));
+}
+
+// The same over per-sandbox values in every number format and hostile identities, with the
+// session label dropped (container ids as session_id).
+TEST(Exposition, TextIsWhatTheSerializerWritesForAnyValue) {
+  auto snap = std::make_shared<model::Snapshot>();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  int i = 0;
+  for (double v : {0.0, -0.0, 0.1, 1.0 / 3, 1e-7, 1e15, 1e16, 12345678901234567.0,
+                   18446744073709551615.0, 1e300, -2.5, nan, inf, -inf}) {
+    const std::string agent = i % 2 ? kWeird : "agent\\" + std::to_string(i);
+    snap->sandboxes.push_back(test::SandboxOf(agent, kWeird + std::to_string(i))
+                                  .Id(static_cast<char>('a' + i))
+                                  .Name(kWeird)
+                                  .Image("im\"age")
+                                  .Limits(v, v, v)
+                                  .StartedAt(v)
+                                  .Usage(test::UsageOf()
+                                             .CpuSeconds(v, v, v)
+                                             .CpuRatio(v)
+                                             .Throttling(v, v, v)
+                                             .Memory(v, v)
+                                             .Network({v, v, v, v, v, v, v, v})
+                                             .Block(v, v)
+                                             .Pids(v)
+                                             .Build())
+                                  .Build());
+    ++i;
+  }
+  snap->status.docker_up = true;
+  std::string error;
+  for (const std::string mode : {"raw", "drop"}) {
+    const SessionLabeler labeler = *SessionLabeler::Create(mode, "", &error);
+    const ProcessStats process = FullProcess();
+    const BuildInfo build{"0.1.0", "x"};
+    const RenderInput input{*snap, process, build, labeler};
+    EXPECT_EQ(ExpositionText(input),
+              prometheus::TextSerializer().Serialize(SnapshotCollectable(input).Collect()))
+        << mode;
+  }
 }
 
 TEST_F(ExpositionTest, GzipMemberInflatesToTheText) {
