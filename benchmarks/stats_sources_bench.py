@@ -12,6 +12,10 @@ Then, at the largest N, a 1 s interval with the cgroupfs source: exporter + engi
 share of one core. Prints a Markdown table.
 
   python3 benchmarks/stats_sources_bench.py --binary B --source-dir . [--sizes 10,50,100,200]
+
+--binary given more than once runs each binary in turn on the same sandboxes (an A/B comparison
+under the same conditions); --one-second-only skips the per-size table (the largest N is still
+grown) and runs only the 1 s case.
 """
 import argparse
 import os
@@ -37,10 +41,10 @@ def idle_engine(bench, seconds):
     return (engine_cpu(bench.work) - e0) / (time.monotonic() - t0)
 
 
-def run(bench, n, source, interval, cycles, idle_per_second):
+def run(bench, binary, n, source, interval, cycles, idle_per_second):
     args = [f"--docker.host=unix://{bench.work}/docker.sock", f"--collect.interval={interval:g}s",
             f"--collector.stats-source={source}"]
-    exporter = Exporter(bench.procs, bench.args.binary, args, bench.work)
+    exporter = Exporter(bench.procs, binary, args, bench.work)
     pid = exporter.proc.pid
 
     def full():
@@ -59,7 +63,7 @@ def run(bench, n, source, interval, cycles, idle_per_second):
     n_cycles = window / interval
     exporter_cycle = (x1 - x0) / 1e9 / n_cycles
     engine_cycle = max(0.0, (e1 - e0) - idle_per_second * window) / n_cycles
-    return {"n": n, "source": source, "interval": interval,
+    return {"binary": binary, "n": n, "source": source, "interval": interval,
             "wall": statistics.median(durations[1:] or durations),
             "exporter": exporter_cycle, "engine": engine_cycle,
             "engine_raw": (e1 - e0) / n_cycles, "errors": errors,
@@ -68,46 +72,53 @@ def run(bench, n, source, interval, cycles, idle_per_second):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
+    parser.add_argument("--binary", required=True, action="append")
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("--sizes", default="10,50,100,200")
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--cycles", type=int, default=6)
+    parser.add_argument("--one-second-only", action="store_true")
     args = parser.parse_args()
-    bench = Bench(argparse.Namespace(binary=args.binary, interval=f"{args.interval:g}s",
+    bench = Bench(argparse.Namespace(binary=args.binary[0], interval=f"{args.interval:g}s",
                                      source_dir=args.source_dir))
-    rows = []
+    rows, one_second = [], []
     try:
         subprocess.run(["bash", bench.engine, "start", bench.work], check=True,
                        stdout=subprocess.DEVNULL)
         sizes = [int(s) for s in args.sizes.split(",")]
-        for n in sizes:
+        for n in sizes[-1:] if args.one_second_only else sizes:
             bench.grow_to(n)
+            if args.one_second_only:
+                break
             idle = idle_engine(bench, args.cycles * args.interval)
-            for source in ("engine", "cgroupfs"):
-                rows.append(run(bench, n, source, args.interval, args.cycles, idle))
+            for binary, source in [(b, s) for s in ("engine", "cgroupfs") for b in args.binary]:
+                rows.append(run(bench, binary, n, source, args.interval, args.cycles, idle))
                 r = rows[-1]
-                print(f"N={n} {source}: wall {r['wall'] * 1e3:.1f} ms, exporter "
+                print(f"{binary} N={n} {source}: wall {r['wall'] * 1e3:.1f} ms, exporter "
                       f"{r['exporter'] * 1e3:.1f} ms, engine {r['engine'] * 1e3:.1f} ms "
                       f"(raw {r['engine_raw'] * 1e3:.1f}, idle {idle * 1e3:.1f} ms/s)",
                       file=sys.stderr, flush=True)
         n = sizes[-1]
         idle = idle_engine(bench, 30)
-        one_second = run(bench, n, "cgroupfs", 1.0, 30, idle)
+        for binary in args.binary:
+            one_second.append(run(bench, binary, n, "cgroupfs", 1.0, 30, idle))
     finally:
         bench.close()
-    print("| N | source | cycle wall | exporter CPU / cycle | engine CPU / cycle (net) | "
+    several = len(args.binary) > 1
+    first = "| binary " if several else ""
+    print(first + "| N | source | cycle wall | exporter CPU / cycle | engine CPU / cycle (net) | "
           "sum per sandbox-sample | errors |")
-    print("|---|---|---|---|---|---|---|")
+    print(("|---" if several else "") + "|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']} | {r['source']} | {r['wall'] * 1e3:.1f} ms | "
+        first = f"| {r['binary']} " if several else ""
+        print(first + f"| {r['n']} | {r['source']} | {r['wall'] * 1e3:.1f} ms | "
               f"{r['exporter'] * 1e3:.1f} ms | {r['engine'] * 1e3:.1f} ms | "
               f"{(r['exporter'] + r['engine']) / r['n'] * 1e3:.3f} ms | {r['errors']:.0f} |")
-    r = one_second
-    print(f"\nAt {r['n']} sandboxes, cgroupfs, 1 s interval, 30 cycles: exporter "
-          f"{r['exporter'] * 1e3:.1f} ms + engine {r['engine'] * 1e3:.1f} ms (net) per cycle = "
-          f"{r['share'] * 100:.2f} % of one core (cycle wall {r['wall'] * 1e3:.1f} ms)")
-
+    for r in one_second:
+        first = f"\n{r['binary']}: at" if several else "\nAt"
+        print(first + f" {r['n']} sandboxes, cgroupfs, 1 s interval, 30 cycles: exporter "
+              f"{r['exporter'] * 1e3:.1f} ms + engine {r['engine'] * 1e3:.1f} ms (net) per cycle = "
+              f"{r['share'] * 100:.2f} % of one core (cycle wall {r['wall'] * 1e3:.1f} ms)")
 
 if __name__ == "__main__":
     main()
