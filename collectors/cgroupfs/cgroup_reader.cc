@@ -1,39 +1,17 @@
 #include "collectors/cgroupfs/cgroup_reader.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <iterator>
 #include <utility>
 
 #include "collectors/cgroupfs/cgroup_files.h"
 
 namespace evonic::collectors::cgroupfs {
-
-namespace detail {
-
-// A directory held open, so that its files are opened relative to it: one path walk per
-// directory instead of one per file (the walks were a tenth of a cycle's CPU at 200 sandboxes).
-class Dir {
- public:
-  explicit Dir(const std::string& path)
-      : fd_(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
-  ~Dir() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Dir(const Dir&) = delete;
-  Dir& operator=(const Dir&) = delete;
-  bool ok() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace detail
-
-using detail::Dir;
 
 namespace {
 
@@ -61,12 +39,136 @@ std::optional<std::string> SlurpAt(int dir, const char* name) {
   return out;
 }
 
+// A held cgroup file read again from its start. A cgroup file is one seq_file record, which the
+// kernel writes whole into a buffer large enough, so a read shorter than the buffer is the end:
+// one pread for every file read here.
+std::optional<std::string> PreadAll(int fd) {
+  std::string out;
+  char buf[8192];
+  while (out.size() <= kMaxFile) {
+    ssize_t n = pread(fd, buf, sizeof buf, static_cast<off_t>(out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < sizeof buf) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace detail {
+
+// A directory held open, so that its files are opened relative to it: one path walk per
+// directory instead of one per file (the walks were a tenth of a cycle's CPU at 200 sandboxes).
+// With KeptFiles, the directory and its files stay open in it between reads.
+class Dir {
+ public:
+  enum class Check { kNone, kStillLinked };  // kStillLinked: a held directory removed is dropped
+
+  Dir(const std::string& path, KeptFiles* kept, Check check = Check::kNone) : kept_(kept) {
+    if (kept_ != nullptr) {
+      auto it = kept_->dirs_.find(path);
+      if (it != kept_->dirs_.end()) {
+        struct stat st {};
+        const bool removed =
+            check == Check::kStillLinked && (fstat(it->second.fd, &st) != 0 || st.st_nlink == 0);
+        if (!it->second.broken && !removed) {
+          entry_ = &it->second;
+          entry_->used = true;
+          fd_ = entry_->fd;
+          return;
+        }
+        kept_->Drop(it);
+      }
+    }
+    fd_ = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ >= 0 && kept_ != nullptr && kept_->held_ < kept_->max_held_) {
+      entry_ = &kept_->dirs_[path];
+      entry_->fd = fd_;
+      ++kept_->held_;
+    }
+  }
+  ~Dir() {
+    if (entry_ == nullptr && fd_ >= 0) close(fd_);
+  }
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+  // The whole of file `name` in this directory; nullopt when it cannot be opened or read.
+  std::optional<std::string> Read(const char* name) const {
+    if (entry_ == nullptr) return SlurpAt(fd_, name);
+    if (entry_->broken) return std::nullopt;  // this cgroup is read again by path
+    auto held = entry_->files.find(name);
+    if (held != entry_->files.end()) {
+      std::optional<std::string> text = PreadAll(held->second);
+      if (!text) {  // ENODEV: the cgroup was removed (and perhaps made again)
+        entry_->broken = true;
+        kept_->stale_ = true;
+      }
+      return text;
+    }
+    const int fd = openat(fd_, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::optional<std::string> text = PreadAll(fd);
+    if (text && kept_->held_ < kept_->max_held_) {
+      entry_->files.emplace(name, fd);
+      ++kept_->held_;
+    } else {
+      close(fd);
+    }
+    return text;
+  }
+
+ private:
+  KeptFiles* kept_;
+  KeptFiles::Directory* entry_ = nullptr;  // held in kept_: closed by it, not by this object
+  int fd_ = -1;
+};
+
+}  // namespace detail
+
+using detail::Dir;
+
+KeptFiles::KeptFiles() {
+  // A quarter: the rest is the web server's (the connection gate sizes its waiting line by the
+  // limit) and SQLite's. The application raised the soft limit to the hard one before.
+  rlimit limit{};
+  max_held_ = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                  ? static_cast<std::size_t>(limit.rlim_cur / 4)
+                  : 1 << 16;
+}
+
+KeptFiles::~KeptFiles() {
+  while (!dirs_.empty()) Drop(dirs_.begin());
+}
+
+void KeptFiles::Drop(std::unordered_map<std::string, Directory>::iterator it) {
+  for (const auto& [name, fd] : it->second.files) close(fd);
+  close(it->second.fd);
+  held_ -= it->second.files.size() + 1;
+  dirs_.erase(it);
+}
+
+void KeptFiles::CloseUnused() {
+  for (auto it = dirs_.begin(); it != dirs_.end();) {
+    auto next = std::next(it);
+    if (!it->second.used || it->second.broken) {
+      Drop(it);
+    } else {
+      it->second.used = false;
+    }
+    it = next;
+  }
+}
+
+namespace {
+
 std::optional<std::string> Slurp(const std::string& path) {
   return SlurpAt(AT_FDCWD, path.c_str());
 }
-std::optional<std::string> Slurp(const Dir& dir, const char* name) {
-  return SlurpAt(dir.fd(), name);
-}
+std::optional<std::string> Slurp(const Dir& dir, const char* name) { return dir.Read(name); }
 
 bool IsDirectory(const std::string& path) {
   struct stat st {};
@@ -131,10 +233,10 @@ std::optional<HostSample> CgroupReader::ReadHost(std::string* why) const {
   return host;
 }
 
-void CgroupReader::ReadV1(const std::string& path, const Dir& memory, StatsReading& r,
-                          std::string& problem) const {
-  const Dir cpuacct(paths_.cgroupfs + "/cpuacct/" + path);
-  const Dir cpu(paths_.cgroupfs + "/cpu/" + path);
+void CgroupReader::ReadV1(const std::string& path, const Dir& memory, KeptFiles* kept,
+                          StatsReading& r, std::string& problem) const {
+  const Dir cpuacct(paths_.cgroupfs + "/cpuacct/" + path, kept);
+  const Dir cpu(paths_.cgroupfs + "/cpu/" + path, kept);
   r.cpu.total_ns = ReadValue(cpuacct, "cpuacct.usage", problem, ParseSingleValue);
   if (auto stat = Slurp(cpuacct, "cpuacct.stat")) {
     // USER_HZ ticks, turned into nanoseconds as runc does for the engine.
@@ -164,7 +266,7 @@ void CgroupReader::ReadV1(const std::string& path, const Dir& memory, StatsReadi
   }
   r.memory_limit_hits = ReadValue(memory, "memory.failcnt", problem, ParseSingleValue);
   // The engine takes the CFQ scheduler's file when it has entries, else the throttle one.
-  const Dir blkio(paths_.cgroupfs + "/blkio/" + path);
+  const Dir blkio(paths_.cgroupfs + "/blkio/" + path, kept);
   std::optional<BlockBytes> block;
   if (auto cfq = Slurp(blkio, "blkio.io_service_bytes_recursive")) {
     auto parsed = ParseBlkioServiceBytes(*cfq);
@@ -178,7 +280,7 @@ void CgroupReader::ReadV1(const std::string& path, const Dir& memory, StatsReadi
     r.block_read_bytes = block->read;
     r.block_write_bytes = block->write;
   }
-  const Dir pids(paths_.cgroupfs + "/pids/" + path);
+  const Dir pids(paths_.cgroupfs + "/pids/" + path, kept);
   r.pids = ReadValue(pids, "pids.current", problem, ParseSingleValue);
 }
 
@@ -221,7 +323,19 @@ void CgroupReader::ReadV2(const Dir& dir, StatsReading& r, std::string& problem)
 }
 
 CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, double now_seconds,
-                              std::int64_t network_pid) const {
+                              std::int64_t network_pid, KeptFiles* kept) const {
+  CgroupRead out = ReadOnce(path, host, now_seconds, network_pid, kept);
+  if (kept != nullptr && std::exchange(kept->stale_, false)) {
+    // A held file of a removed cgroup failed: read again, by path.
+    out = ReadOnce(path, host, now_seconds, network_pid, kept);
+    kept->stale_ = false;
+  }
+  return out;
+}
+
+CgroupRead CgroupReader::ReadOnce(const std::string& path, const HostSample& host,
+                                  double now_seconds, std::int64_t network_pid,
+                                  KeptFiles* kept) const {
   CgroupRead out;
   // The memory controller's directory (v1) or the one directory (v2) tells whether it exists;
   // held open, it is also where those files are read from.
@@ -229,7 +343,8 @@ CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, d
     out.gone = true;
     return out;
   }
-  const Dir probe(paths_.cgroupfs + (layout_.version == 2 ? "/" : "/memory/") + path);
+  const Dir probe(paths_.cgroupfs + (layout_.version == 2 ? "/" : "/memory/") + path, kept,
+                  Dir::Check::kStillLinked);
   if (!probe.ok()) {
     out.gone = true;
     return out;
@@ -241,7 +356,7 @@ CgroupRead CgroupReader::Read(const std::string& path, const HostSample& host, d
   if (layout_.version == 2) {
     ReadV2(probe, r, out.problem);
   } else {
-    ReadV1(path, probe, r, out.problem);
+    ReadV1(path, probe, kept, r, out.problem);
   }
   // As the engine: a limit above the host's memory (none set) is the host's memory.
   if (r.memory_limit && host.memory_total && *r.memory_limit > *host.memory_total) {

@@ -62,7 +62,7 @@ std::vector<StatsOutcome> CgroupfsStatsSource::ReadAll(const std::vector<StatsTa
       continue;
     }
     Located where = Locate(reader_.layout(), targets[i]);
-    cgroupfs::CgroupRead read = reader_.Read(where.path, *host, now, where.network_pid);
+    cgroupfs::CgroupRead read = reader_.Read(where.path, *host, now, where.network_pid, &kept_);
     if (read.gone) {
       out[i].error = "cgroupfs: no cgroup at " + where.path;
       continue;
@@ -70,6 +70,7 @@ std::vector<StatsOutcome> CgroupfsStatsSource::ReadAll(const std::vector<StatsTa
     out[i].reading = std::move(read.reading);
     out[i].error = std::move(read.problem);
   }
+  kept_.CloseUnused();  // the files of sandboxes not read this cycle
   return out;
 }
 

@@ -62,7 +62,9 @@ class UnavailableStatsSource final : public StatsSource {
 };
 
 /// The cgroup of every target, located from its inspect details (CgroupParent) and the engine's
-/// layout, read with the engine's formulas; /proc/stat once per cycle for all.
+/// layout, read with the engine's formulas; /proc/stat once per cycle for all. The cgroup files
+/// stay open from one ReadAll to the next (KeptFiles) while their sandbox is read; ReadAll is
+/// for one thread at a time (the stats cycle's).
 class CgroupfsStatsSource final : public StatsSource {
  public:
   CgroupfsStatsSource(cgroupfs::CgroupReader reader, const model::Clock& clock)
@@ -80,6 +82,7 @@ class CgroupfsStatsSource final : public StatsSource {
 
  private:
   cgroupfs::CgroupReader reader_;
+  cgroupfs::KeptFiles kept_;
   const model::Clock& clock_;
 };
 

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "collectors/pipeline/stats_check.h"
@@ -231,6 +233,81 @@ TEST(CgroupReader, AVanishedCgroupIsGone) {
   tree.Remove(dir);
   EXPECT_TRUE(reader.Read(dir, *host, 1.8e9, 0).gone);
   EXPECT_TRUE(reader.Read("", *host, 1.8e9, 0).gone);
+}
+
+// Kept files: the next read of a sandbox re-reads the files it holds open, sees new values, and a
+// cgroup removed and made again at the same path is read afresh, not through the old files.
+class KeptFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteV2(tree_, dir_);
+    std::string why;
+    auto host = reader_.ReadHost(&why);
+    ASSERT_TRUE(host) << why;
+    host_ = *host;
+  }
+  CgroupRead Read() { return reader_.Read(dir_, host_, 1.8e9, 0, &kept_); }
+
+  test::CgroupTree tree_;
+  const std::string dir_ = std::string("docker/") + kId;
+  CgroupReader reader_{tree_.paths(), {2, false}};
+  HostSample host_;
+  KeptFiles kept_;
+};
+
+TEST_F(KeptFilesTest, ReadAgainWithTheirNewValues) {
+  CgroupRead first = Read();
+  ASSERT_TRUE(first.reading);
+  EXPECT_EQ(first.reading->pids, 3u);
+  // The directory and every file the reader read in it (WriteV2 writes only those).
+  const auto files =
+      std::distance(std::filesystem::directory_iterator(tree_.paths().cgroupfs + "/" + dir_), {});
+  EXPECT_EQ(kept_.held(), static_cast<std::size_t>(files) + 1);
+  tree_.Cgroup(dir_ + "/pids.current", "7\n");  // rewritten in place, as the kernel's are
+  CgroupRead second = Read();
+  ASSERT_TRUE(second.reading);
+  EXPECT_EQ(second.reading->pids, 7u);
+  EXPECT_EQ(second.problem, "");
+  EXPECT_EQ(kept_.held(), static_cast<std::size_t>(files) + 1);  // none opened again
+}
+
+TEST_F(KeptFilesTest, OfARemovedCgroupAreNotReadAgain) {
+  ASSERT_TRUE(Read().reading);
+  // Made again (a restarted container): the new files, not the held ones of the old directory.
+  tree_.Remove(dir_);
+  WriteV2(tree_, dir_);
+  tree_.Cgroup(dir_ + "/pids.current", "9\n");
+  CgroupRead again = Read();
+  ASSERT_TRUE(again.reading);
+  EXPECT_EQ(again.reading->pids, 9u);
+  // Removed: gone, and its files are let go.
+  tree_.Remove(dir_);
+  EXPECT_TRUE(Read().gone);
+  kept_.CloseUnused();
+  EXPECT_EQ(kept_.held(), 0u);
+}
+
+TEST(CgroupReader, KeptFilesOfSandboxesNotReadInACycleAreClosed) {
+  test::CgroupTree tree;
+  const std::string path = std::string("docker/") + kId;
+  tree.PlaceV1(kRecorded, "before", path);
+  CgroupReader reader(tree.paths(), {1, false});
+  std::string why;
+  auto host = reader.ReadHost(&why);
+  ASSERT_TRUE(host);
+  KeptFiles kept;
+  CgroupRead held = reader.Read(path, *host, 1.8e9, 0, &kept);
+  CgroupRead opened = reader.Read(path, *host, 1.8e9, 0);
+  ASSERT_TRUE(held.reading && opened.reading);
+  EXPECT_EQ(held.problem, opened.problem);
+  EXPECT_EQ(CompareWithEngine(*held.reading, *opened.reading, *held.reading), "");
+  EXPECT_EQ(held.reading->memory_usage, opened.reading->memory_usage);
+  EXPECT_EQ(held.reading->cpu.total_ns, opened.reading->cpu.total_ns);
+  EXPECT_GT(kept.held(), 5u);  // five controllers' directories and their files
+  kept.CloseUnused();          // read in this cycle: kept
+  EXPECT_GT(kept.held(), 5u);
+  kept.CloseUnused();  // not read in the next: closed
+  EXPECT_EQ(kept.held(), 0u);
 }
 
 TEST(CgroupReader, NetworkFromTheInitProcessNetDev) {
