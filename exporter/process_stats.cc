@@ -1,12 +1,16 @@
 #include "exporter/process_stats.h"
 
 #include <dirent.h>
+#include <linux/magic.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +31,29 @@ std::optional<double> BootTimeSeconds(const std::string& procfs) {
 }
 
 double Number(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+
+std::optional<double> OpenFds(const std::string& fd_dir) {
+  // Since Linux 6.2 the size of procfs' /proc/<pid>/fd is the number of open descriptors: one
+  // stat instead of a listing, which at 200 sandboxes (the cgroupfs source holds their files open,
+  // some 2,800 descriptors) was a fifth of the exporter's CPU. Older kernels say 0, and a folder
+  // that is not procfs means something else by its size: then list.
+  struct statfs fs {};
+  struct stat st {};
+  if (statfs(fd_dir.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC &&
+      stat(fd_dir.c_str(), &st) == 0 && st.st_size > 0) {
+    return static_cast<double>(st.st_size);
+  }
+  struct DirCloser {
+    void operator()(DIR* d) const { closedir(d); }
+  };
+  std::unique_ptr<DIR, DirCloser> dir(opendir(fd_dir.c_str()));
+  if (!dir) return std::nullopt;
+  double count = 0;
+  while (dirent* e = readdir(dir.get())) {
+    if (e->d_name[0] != '.') ++count;
+  }
+  return count - 1;  // the handle of the listing itself is not one of the process's own
+}
 
 }  // namespace
 
@@ -55,16 +82,7 @@ model::ProcessStats ReadProcessStats(const std::string& procfs) {
       }
     }
   }
-  struct DirCloser {
-    void operator()(DIR* d) const { closedir(d); }
-  };
-  if (std::unique_ptr<DIR, DirCloser> dir(opendir((procfs + "/self/fd").c_str())); dir) {
-    double count = 0;
-    while (dirent* e = readdir(dir.get())) {
-      if (e->d_name[0] != '.') ++count;
-    }
-    s.open_fds = count - 1;  // the handle of the listing itself is not one of the process's own
-  }
+  s.open_fds = OpenFds(procfs + "/self/fd");
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
     s.max_fds = static_cast<double>(limit.rlim_cur);
