@@ -37,7 +37,7 @@ struct HostSample {
 /// 1 s interval. A removed cgroup is noticed (its directory has no link left, or a held file
 /// answers an error such as ENODEV) and then read again by path, so a re-created cgroup is read
 /// afresh and a vanished one is gone. At most a quarter of the process's soft RLIMIT_NOFILE is
-/// held (v1: 14 descriptors per sandbox, v2: 7); past that, files are opened for each read as
+/// held (v1: up to 15 descriptors per sandbox, v2: 9); past that, files are opened for each read as
 /// without it. Not thread-safe: one per reading thread.
 class KeptFiles {
  public:
