@@ -109,9 +109,10 @@ class PackageTest(unittest.TestCase):
                          run(["dpkg", "--print-architecture"], 30, "dpkg").strip())
         self.assertEqual(fields["Section"], "net")
         depends = {d.split()[0] for d in fields["Depends"].split(", ")}
-        # dpkg-shlibdeps' libraries, and what CivetWeb dlopen()s and postinst runs.
-        for lib in ("libc6", "libstdc++6", "libcivetweb1", "libprometheus-cpp-core1.0",
-                    "libcurl4", "libsqlite3-0", "libyaml-cpp0.7", "libssl3", "passwd"):
+        # dpkg-shlibdeps' libraries (prometheus-cpp's types are header-only since the exposition
+        # text is written by the exporter), and what CivetWeb dlopen()s and postinst runs.
+        for lib in ("libc6", "libstdc++6", "libcivetweb1", "libcurl4", "libsqlite3-0",
+                    "libyaml-cpp0.7", "libcrypt1", "zlib1g", "libssl3", "passwd"):
             self.assertIn(lib, depends, fields["Depends"])
         self.assertEqual(run(["dpkg-deb", "-I", self.deb, "conffiles"], 30, "conffiles").split(),
                          ["/" + DEFAULTS])

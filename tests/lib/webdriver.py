@@ -30,13 +30,21 @@ class Browser:
     """One headless Chromium session. Every call has a timeout; close() ends both processes."""
 
     def __init__(self, procs, log_path, width=1280, height=900):
-        self.port = free_port()
         self.log_file = open(log_path, "w")
         procs.files.append(self.log_file)
-        self.driver = procs.start([CHROMEDRIVER, f"--port={self.port}", "--allowed-ips=127.0.0.1"],
-                                  stdout=self.log_file, stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{self.port}"
-        wait_until("chromedriver", lambda: self._call("GET", "/status")["ready"], timeout=20)
+        # chromedriver also binds the port on IPv6 and exits when that one is taken (seen once
+        # in CI: "IPv6 port not available. Exiting..."): another free port then.
+        for attempt in range(5):
+            self.port = free_port()
+            self.driver = procs.start([CHROMEDRIVER, f"--port={self.port}",
+                                       "--allowed-ips=127.0.0.1"],
+                                      stdout=self.log_file, stderr=subprocess.STDOUT)
+            self.base = f"http://127.0.0.1:{self.port}"
+            if wait_until("chromedriver", self._ready_or_gone, timeout=20) == "ready":
+                break
+            self.log_file.write(f"chromedriver exited on port {self.port}; another port\n")
+        else:
+            raise AssertionError(f"chromedriver exited five times; see {log_path}")
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": [
@@ -47,6 +55,11 @@ class Browser:
             "goog:loggingPrefs": {"browser": "ALL"},
             "timeouts": {"pageLoad": 20000, "script": 10000}}}}
         self.session = self._call("POST", "/session", caps, timeout=60)["sessionId"]
+
+    def _ready_or_gone(self):
+        if self.driver.poll() is not None:
+            return "gone"
+        return "ready" if self._call("GET", "/status")["ready"] else None
 
     def _call(self, method, path, body=None, timeout=30):
         data = json.dumps(body).encode() if body is not None else None

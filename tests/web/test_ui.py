@@ -63,12 +63,16 @@ class Setup:
     def setUpClass(cls):
         cls.dir = temp_dir("evonic-ui-")
         cls.procs = Processes()
-        cls.socket = os.path.join(cls.dir, "docker.sock")
-        cls.engine = start_fake_engine(cls.procs, cls.socket, ARGS.source_dir)
-        cls.root = os.path.join(cls.dir, "evonic")
-        make_evonic_root(cls.root, SCENARIO_AGENTS, SCENARIO_SESSIONS,
-                         env={"SANDBOX_MAX_CONTAINERS": "7"})
-        cls.web_config = write_web_config(os.path.join(cls.dir, "web.yml"), {USER: PASSWORD})
+        try:
+            cls.socket = os.path.join(cls.dir, "docker.sock")
+            cls.engine = start_fake_engine(cls.procs, cls.socket, ARGS.source_dir)
+            cls.root = os.path.join(cls.dir, "evonic")
+            make_evonic_root(cls.root, SCENARIO_AGENTS, SCENARIO_SESSIONS,
+                             env={"SANDBOX_MAX_CONTAINERS": "7"})
+            cls.web_config = write_web_config(os.path.join(cls.dir, "web.yml"), {USER: PASSWORD})
+        except BaseException:
+            Setup.tearDownClass.__func__(cls)  # skipped by unittest when setUpClass fails
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -197,11 +201,16 @@ class UiBrowserTest(Setup, unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.started = time.monotonic()
-        cls.e = cls.exporter(f"--history.path={os.path.join(cls.dir, 'history.db')}",
-                             "--history.interval=500ms")
-        os.makedirs(ARGS.screenshots, exist_ok=True)
-        cls.browser = webdriver.Browser(cls.procs, os.path.join(cls.dir, "chromedriver.log"))
-        cls.browser.basic_auth(USER, PASSWORD)
+        try:
+            cls.e = cls.exporter(f"--history.path={os.path.join(cls.dir, 'history.db')}",
+                                 "--history.interval=500ms")
+            os.makedirs(ARGS.screenshots, exist_ok=True)
+            cls.browser = webdriver.Browser(cls.procs, os.path.join(cls.dir, "chromedriver.log"))
+            cls.browser.basic_auth(USER, PASSWORD)
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails: nothing may be left running.
+            Setup.tearDownClass.__func__(cls)
+            raise
 
     @classmethod
     def tearDownClass(cls):
