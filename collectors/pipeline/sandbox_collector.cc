@@ -1,5 +1,6 @@
 #include "collectors/pipeline/sandbox_collector.h"
 
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -238,29 +239,41 @@ CycleResult SandboxCollector::Collect() {
   return result;
 }
 
-std::vector<bool> SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
-                                               std::vector<StatsOutcome>& outcomes) {
-  std::vector<bool> asked(outcomes.size(), false);
-  std::vector<StatsTarget> again;
+std::vector<std::pair<std::size_t, StatsOutcome>> SandboxCollector::AskEngine(
+    const std::vector<StatsTarget>& targets, const std::function<bool(std::size_t)>& pick) {
+  std::vector<StatsTarget> picked;
   std::vector<std::size_t> at;
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    // Also a partial reading (a controller or file it cannot read): the engine may have it all.
-    if (!outcomes[i].error.empty() && !outcomes[i].gone) {
-      again.push_back(targets[i]);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (pick(i)) {
+      picked.push_back(targets[i]);
       at.push_back(i);
     }
   }
-  if (again.empty()) return asked;
-  std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(again);
+  std::vector<std::pair<std::size_t, StatsOutcome>> answers;
+  if (picked.empty()) return answers;
+  std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(picked);
   for (std::size_t k = 0; k < from_engine.size(); ++k) {
+    answers.emplace_back(at[k], std::move(from_engine[k]));
+  }
+  return answers;
+}
+
+std::vector<bool> SandboxCollector::SecondLook(const std::vector<StatsTarget>& targets,
+                                               std::vector<StatsOutcome>& outcomes) {
+  std::vector<bool> asked(outcomes.size(), false);
+  // Also a partial reading (a controller or file it cannot read): the engine may have it all.
+  auto answers = AskEngine(targets, [&outcomes](std::size_t i) {
+    return !outcomes[i].error.empty() && !outcomes[i].gone;
+  });
+  for (auto& [i, engine] : answers) {
     // (Without inspect details cgroupfs could not look, which says nothing against it.)
-    if (again[k].details != nullptr && from_engine[k].reading && !from_engine[k].reading->stopped) {
+    if (targets[i].details != nullptr && engine.reading && !engine.reading->stopped) {
       // The engine has it and can read it, cgroupfs cannot: cgroupfs is wrong here.
-      stats_.FallBack("cannot read all of the cgroup of a live sandbox (" + outcomes[at[k]].error +
+      stats_.FallBack("cannot read all of the cgroup of a live sandbox (" + outcomes[i].error +
                       "); its engine answer was usable");
     }
-    outcomes[at[k]] = std::move(from_engine[k]);
-    asked[at[k]] = true;
+    outcomes[i] = std::move(engine);
+    asked[i] = true;
   }
   return asked;
 }
@@ -268,22 +281,12 @@ std::vector<bool> SandboxCollector::SecondLook(const std::vector<StatsTarget>& t
 void SandboxCollector::FirstSamples(const std::vector<StatsTarget>& targets,
                                     const std::vector<bool>& from_engine_already,
                                     std::vector<StatsOutcome>& outcomes) {
-  std::vector<StatsTarget> first;
-  std::vector<std::size_t> at;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    if (targets[i].first && !outcomes[i].gone && !from_engine_already[i]) {
-      first.push_back(targets[i]);
-      at.push_back(i);
-    }
-  }
-  if (first.empty()) return;
-  std::vector<StatsOutcome> from_engine = stats_.engine().ReadAll(first);
-  for (std::size_t k = 0; k < from_engine.size(); ++k) {
-    StatsOutcome& engine = from_engine[k];
+  auto answers = AskEngine(targets, [&](std::size_t i) {
+    return targets[i].first && !outcomes[i].gone && !from_engine_already[i];
+  });
+  for (auto& [i, engine] : answers) {
     // An engine that cannot answer leaves the cgroupfs reading: CPU % then waits a cycle.
-    if (engine.gone || (engine.reading && engine.error.empty())) {
-      outcomes[at[k]] = std::move(engine);
-    }
+    if (engine.gone || (engine.reading && engine.error.empty())) outcomes[i] = std::move(engine);
   }
 }
 

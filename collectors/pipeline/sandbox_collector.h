@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectors/docker/engine_answers.h"
@@ -75,6 +77,9 @@ class SandboxCollector {
   /// (and `result` says why) when the engine cannot list them.
   const std::vector<ContainerRef>* ListSandboxes(CycleResult& result);
   void ReportContainer(Known& known, const ContainerRef& ref, const std::string& error);
+  /// The engine's stats outcomes of the targets `pick` chooses (by index), with their indexes.
+  std::vector<std::pair<std::size_t, StatsOutcome>> AskEngine(
+      const std::vector<StatsTarget>& targets, const std::function<bool(std::size_t)>& pick);
   /// auto mode: a sandbox cgroupfs could not read, or not read all of, is asked of the engine at
   /// once, in this cycle; an engine answer with values for it makes auto fall back (cgroupfs
   /// cannot see all that the engine can). Says which outcomes it took from the engine.
