@@ -8,34 +8,6 @@
 
 namespace evonic::exporter {
 
-std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
-  std::vector<prometheus::MetricFamily> families;
-  for (const MetricDef& def : MetricTable()) {
-    prometheus::MetricFamily family;
-    family.name = def.name;
-    family.help = def.help;
-    family.type = def.type;
-    if (def.per_sandbox != nullptr) {
-      for (const model::Sandbox& s : input_.snapshot.sandboxes) {
-        std::optional<double> v = def.per_sandbox(s);
-        if (!v) continue;
-        prometheus::ClientMetric m;
-        m.label = {{kAgentLabel, s.agent_id}, {kSessionLabel, input_.labeler.SessionLabel(s)}};
-        if (def.type == prometheus::MetricType::Counter) {
-          m.counter.value = *v;
-        } else {
-          m.gauge.value = *v;
-        }
-        family.metric.push_back(std::move(m));
-      }
-    } else {
-      def.samples(input_, family.metric);
-    }
-    if (!family.metric.empty()) families.push_back(std::move(family));
-  }
-  return families;
-}
-
 namespace {
 
 // About the size of the text, a little over: one allocation instead of a doubling string, whose

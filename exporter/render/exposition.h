@@ -2,9 +2,6 @@
 // Turns a Snapshot into the Prometheus text exposition, once per snapshot, and keeps it with the
 // snapshot so that every scrape of that snapshot is served the same bytes without re-rendering.
 
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,22 +18,9 @@ struct Exposition {
   std::string gzip;
 };
 
-/// \brief A prometheus::Collectable over one fixed RenderInput, built from MetricTable().
-/// Families without samples are left out; no sample carries a timestamp. Collect() is const and
-/// reads only immutable data: thread-safe. Render() does not build these families (it writes the
-/// same text straight from the table, ExpositionText); tests hold the two equal through
-/// prometheus-cpp's TextSerializer.
-class SnapshotCollectable : public prometheus::Collectable {
- public:
-  explicit SnapshotCollectable(const RenderInput& input) : input_(input) {}
-  std::vector<prometheus::MetricFamily> Collect() const override;
-
- private:
-  const RenderInput& input_;
-};
-
-/// The text exposition of `input`: MetricTable() in order, families without samples left out,
-/// byte for byte what prometheus-cpp's TextSerializer writes of SnapshotCollectable(input).
+/// The text exposition of `input`: MetricTable() in order, families without samples left out, no
+/// timestamps, byte for byte what prometheus-cpp's TextSerializer writes of the same table's
+/// families (tests/unit/exposition_test.cc holds the two equal).
 std::string ExpositionText(const RenderInput& input);
 
 /// Renders the snapshot (with process figures and authentication counts read now) into text and
