@@ -1,5 +1,5 @@
 # The Debian package, laid out as Debian's prometheus-node-exporter: the binary in /usr/bin, the
-# TLS shim in /usr/lib/evonic-sandbox-exporter, the systemd unit in /lib/systemd/system, its
+# systemd unit in /lib/systemd/system, its
 # options in /etc/default/evonic-sandbox-exporter (a conffile), a man page made from --help, the
 # README and the example thresholds file under /usr/share/doc. scripts/package.sh builds it
 # (cpack in build-release/, configured with -DCMAKE_INSTALL_PREFIX=/usr).
@@ -54,8 +54,8 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Serves CPU, memory, network, block I/O and
 every Evonic sandbox container, labelled by agent and session, read from cgroupfs or the Docker \
 Engine API, with the REST endpoints Evonic's UI asks for and a live page. Built from revision \
 ${EVONIC_REVISION_USED}.")
-# The libraries the binary links, from dpkg-shlibdeps (libssl3 among them, which is also what
-# CivetWeb dlopen()s for TLS), and passwd for postinst's useradd.
+# The libraries the binary links, from dpkg-shlibdeps (libssl3 among them, for TLS), and passwd
+# for postinst's useradd.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

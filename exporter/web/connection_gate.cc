@@ -94,7 +94,7 @@ std::string ClientKey(const std::string& address) {
 }
 
 ConnectionGate::ConnectionGate(const Options& options, logging::Logger& log)
-    : options_(options), log_(log) {}
+    : options_(options), log_(log), tls_(options.tls) {}
 
 std::unique_ptr<ConnectionGate> ConnectionGate::Start(const Options& options, logging::Logger& log,
                                                       std::string* error) {
@@ -198,6 +198,16 @@ std::optional<std::string> ConnectionGate::ClientOf(int port) const {
   auto it = clients_by_port_.find(port);
   if (it == clients_by_port_.end()) return std::nullopt;
   return it->second;
+}
+
+void ConnectionGate::SetTlsContext(std::shared_ptr<ssl_ctx_st> tls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tls_ = std::move(tls);
+}
+
+std::shared_ptr<ssl_ctx_st> ConnectionGate::TlsContext() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tls_;
 }
 
 GateStats ConnectionGate::Stats() const {

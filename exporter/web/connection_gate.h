@@ -19,6 +19,8 @@
 #include "logging/logger.h"
 #include "model/connection_counts.h"
 
+struct ssl_ctx_st;
+
 namespace evonic::exporter {
 
 /// What the gate has done since start; counts only grow, `active` and `waiting` are gauges.
@@ -33,24 +35,28 @@ std::string ClientKey(const std::string& address);
 bool ParseListenAddress(const std::string& text, sockaddr_storage* address, socklen_t* length,
                         std::string* error);
 
-/// \brief Accepts connections on the public address and relays each one, byte for byte, to a
-/// backend on 127.0.0.1 once it is ready and admitted.
+/// \brief Accepts connections on the public address and relays each one to a backend on 127.0.0.1
+/// once it is ready and admitted; with `tls`, the gate is the TLS server and the backend sees
+/// plain HTTP.
 ///
-/// Ready: its first request head is complete (looked at in the kernel's buffer, not read), or,
-/// with `ready_on_first_byte` (TLS, whose bytes cannot be looked into), its first byte arrived.
-/// So idle clients and clients trickling a request head never take a worker. Admitted: at most
-/// `max_active` at a time; `max_active_per_client` is a client's (ClientKey) share: within it a
-/// client is admitted while a worker is free, beyond it only while more than a share stays free
-/// for the others. The oldest ready connection that may be admitted goes next. A connection not
-/// admitted within `max_wait` of its arrival is closed; a client's waiting line and the total are
-/// bounded, beyond them a new connection is closed at once. Bytes pass through unchanged (TLS
-/// too); a client's half-close is passed on, and the connection ends when the backend's does. Later
-/// requests on a kept-alive connection are not looked at: the backend's own timeouts bound them,
-/// and the per-client share bounds how many it holds.
+/// Ready: its first request head is complete (plain: looked at in the kernel's buffer, not read;
+/// TLS: handshaken and decrypted here, held until admitted). So idle clients and clients
+/// trickling a request head never take a worker. Admitted: at most `max_active` at a time;
+/// `max_active_per_client` is a client's (ClientKey) share: within it a client is admitted while a
+/// worker is free, beyond it only while more than a share stays free for the others. The oldest
+/// ready connection that may be admitted goes next. A connection not admitted within `max_wait`
+/// of its arrival (its handshake included) is closed; a client's waiting line and the total are
+/// bounded, beyond them a new connection is closed at once. Every request head on a connection,
+/// the first and the kept-alive later ones, passes through a RequestStream (request_stream.h),
+/// the rest of the bytes unchanged; a client's half-close (TLS: its close_notify or TCP end) is
+/// passed on, and the connection ends when the backend's does (TLS: close_notify, then the TCP
+/// end). A first byte on a TLS listener that cannot begin a handshake but can begin an HTTP
+/// request is answered 400 in plain text, as Go's servers do.
 ///
 /// The backend sees every connection as coming from 127.0.0.1; ClientOf() tells it the real
 /// client from the port the connection came from. All public methods are thread-safe; the relay
-/// runs on the gate's own thread, which the destructor stops (open connections are closed).
+/// (handshakes included) runs on the gate's own thread, which the destructor stops (open
+/// connections are closed).
 class ConnectionGate {
  public:
   struct Options {
@@ -61,7 +67,7 @@ class ConnectionGate {
     int max_waiting = 4096;  // lowered to what RLIMIT_NOFILE leaves room for
     int max_waiting_per_client = 1024;
     std::chrono::milliseconds max_wait{5000};
-    bool ready_on_first_byte = false;   // TLS
+    std::shared_ptr<ssl_ctx_st> tls;    // MakeTlsServerContext (tls_context.h); null: plain
     std::size_t max_head_bytes = 8192;  // a longer head is ready too (the backend refuses it)
   };
 
@@ -75,6 +81,10 @@ class ConnectionGate {
   ~ConnectionGate();
   ConnectionGate(const ConnectionGate&) = delete;
   ConnectionGate& operator=(const ConnectionGate&) = delete;
+
+  /// The TLS context for connections whose first byte arrives from now on (a reload's renewed
+  /// certificate); those already begun keep theirs. Only for a gate started with `tls`.
+  void SetTlsContext(std::shared_ptr<ssl_ctx_st> tls);
 
   int port() const { return port_; }
   /// The effective limits (max_waiting after the fd limit).
@@ -91,6 +101,7 @@ class ConnectionGate {
   void Run();
   void Remember(int port, const std::string& address);
   void Forget(int port);
+  std::shared_ptr<ssl_ctx_st> TlsContext() const;
 
   Options options_;
   logging::Logger& log_;
@@ -100,6 +111,7 @@ class ConnectionGate {
   mutable std::mutex mu_;
   std::unordered_map<int, std::string> clients_by_port_;  // guarded by mu_
   GateStats stats_;                                       // guarded by mu_
+  std::shared_ptr<ssl_ctx_st> tls_;                       // guarded by mu_
   std::thread thread_;
 };
 

@@ -13,7 +13,7 @@ using gate::AddressText;
 using gate::ErrnoText;
 using gate::kBufferBytes;
 using gate::kRelayEvents;
-using gate::kWaitEvents;
+using gate::kTlsHandshakeRecord;
 using gate::NoDelay;
 using gate::SteadyClock;
 
@@ -71,23 +71,75 @@ void ConnectionGate::Loop::Accept() {
     ++stats_.waiting;
     c->waiting = true;
     c->waiting_at = waiting_.insert(waiting_.end(), c);
-    Watch(fd, c->client_side, c->client_watch, kWaitEvents);
+    Watch(fd, c->client_side, c->client_watch, WaitEvents());
     OnWaiting(c, 0);  // the request may have come with the connection
   }
 }
 
 bool ConnectionGate::Loop::LooksReady(Connection* c, bool* gone) {
   *gone = false;
+  if (gate_.options_.tls) return TlsLooksReady(c, gone);
   ssize_t n = recv(c->client.get(), peek_.data(), peek_.size(), MSG_PEEK | MSG_DONTWAIT);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
     *gone = true;
     return false;
   }
   if (n <= 0) return false;
-  if (gate_.options_.ready_on_first_byte) return true;
-  const std::size_t size = static_cast<std::size_t>(n);
-  if (size > gate_.options_.max_head_bytes) return true;
-  std::string_view head(peek_.data(), size);
+  return HeadReady(c, std::string_view(peek_.data(), static_cast<std::size_t>(n)));
+}
+
+bool ConnectionGate::Loop::TlsLooksReady(Connection* c, bool* gone) {
+  auto failed = [] { return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR; };
+  if (!c->tls) {
+    // Nothing is set up for a client that has sent nothing: an idle connection costs only its
+    // descriptor, as with plain HTTP.
+    ssize_t n = recv(c->client.get(), peek_.data(), 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && failed())) {
+      *gone = true;
+      return false;
+    }
+    if (n < 0) return false;
+    if (peek_[0] != kTlsHandshakeRecord) {
+      if (peek_[0] < 'A' || peek_[0] > 'Z') {
+        *gone = true;  // neither TLS nor an HTTP method
+        return false;
+      }
+      // Plain HTTP to the TLS listener (a scrape config saying http): an answer that says so,
+      // in plain text, as Go's servers (exporter-toolkit) give, rather than a silent close.
+      c->first.action = FirstRequestLine::Action::kAnswer;
+      c->first.answer =
+          "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Connection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+      return true;
+    }
+    // Each connection holds a reference to its context (SSL_new): a reload may replace it.
+    c->tls = std::make_unique<TlsStream>(gate_.TlsContext().get(), c->client.get());
+    if (!c->tls->valid()) {
+      *gone = true;
+      return false;
+    }
+  }
+  // Read (the handshake first) until the socket would block: edge-triggered, nothing would
+  // announce what is left. A head beyond the limit is ready (the backend refuses it).
+  const std::size_t limit = gate_.options_.max_head_bytes + 1;
+  bool ended = false;
+  while (c->head.size() < limit) {
+    ssize_t n = c->tls->Recv(peek_.data(), limit - c->head.size());
+    if (n > 0) {
+      c->head.append(peek_.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && !failed()) break;
+    ended = true;  // the client's end (or a failed handshake)
+    break;
+  }
+  if (HeadReady(c, c->head)) return true;
+  *gone = ended;
+  return false;
+}
+
+bool ConnectionGate::Loop::HeadReady(Connection* c, std::string_view head) {
+  if (head.size() > gate_.options_.max_head_bytes) return true;
   if (head.find("\r\n\r\n") == std::string_view::npos &&
       head.find("\n\n") == std::string_view::npos) {
     return false;
@@ -127,12 +179,12 @@ void ConnectionGate::Loop::AnswerHere(Connection* c) {
   StopWaiting(c);
   const std::string& answer = c->first.answer;
   // A few hundred bytes into an empty send buffer: one send takes them.
-  if (send(c->client.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
-      static_cast<ssize_t>(answer.size())) {
+  if (Send(c, true, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) {
     Close(c);
     return;
   }
-  shutdown(c->client.get(), SHUT_WR);
+  ShutWrite(c, true);
+  c->tls.reset();  // what is left of the request is dropped unread
   StartLingering(c);
   DropRest(c);  // the request is still unread
 }
@@ -166,14 +218,13 @@ void ConnectionGate::Loop::Admit(Connection* c) {
   ++stats_.active;
   c->up.buffer.reset(new char[kBufferBytes]);
   c->down.buffer.reset(new char[kBufferBytes]);
-  if (!gate_.options_.ready_on_first_byte) {  // plain HTTP: the later requests are followed too
-    c->up.requests =
-        std::make_unique<RequestStream>(c->first.action == FirstRequestLine::Action::kRewrite);
-  }
+  c->up.requests =
+      std::make_unique<RequestStream>(c->first.action == FirstRequestLine::Action::kRewrite);
   if (c->first.action == FirstRequestLine::Action::kRewrite) {
-    // The line in absolute-form (peeked, still unread) is taken out and its origin-form goes
-    // first. It fits: a line is shorter than the head limit, and the head limit than a buffer.
-    ssize_t n = recv(c->client.get(), c->up.buffer.get(), c->first.length, MSG_DONTWAIT);
+    // The line in absolute-form (still unread: peeked, or TLS's `head`) is taken out and its
+    // origin-form goes first. It fits: a line is shorter than the head limit, and the head limit
+    // than a buffer.
+    ssize_t n = Recv(c, true, c->up.buffer.get(), c->first.length);
     if (n != static_cast<ssize_t>(c->first.length) || c->first.replacement.size() > kBufferBytes) {
       Close(c);
       return;
@@ -218,6 +269,7 @@ void ConnectionGate::Loop::Close(Connection* c) {
     --stats_.waiting;
   }
   ForgetIfIdle(c->key);
+  c->tls.reset();
   c->client.reset();  // closing removes them from the epoll set
   c->backend.reset();
   auto it = all_.find(c);

@@ -21,6 +21,7 @@
 #include "exporter/web/connection_gate.h"
 #include "exporter/web/first_request_line.h"
 #include "exporter/web/request_stream.h"
+#include "exporter/web/tls_stream.h"
 
 namespace evonic::exporter {
 
@@ -35,9 +36,12 @@ inline constexpr std::size_t kBufferBytes = 16 * 1024;
 // way (the lingering close of RFC 9112 9.6, as CivetWeb does it).
 inline constexpr auto kLinger = std::chrono::milliseconds(1000);
 inline constexpr std::size_t kLingerBytes = 1 << 20;
-// Waiting and lingering clients: each arrival of bytes and the end. Relayed sockets: also room.
+// Waiting and lingering clients: each arrival of bytes and the end. Relayed sockets, and waiting
+// TLS clients (a handshake writes): also room.
 inline constexpr std::uint32_t kWaitEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 inline constexpr std::uint32_t kRelayEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+// The first byte of every TLS connection: a handshake record (RFC 8446 5.1).
+inline constexpr char kTlsHandshakeRecord = 0x16;
 // Descriptors kept free for everything else the exporter opens (engine connections, files).
 inline constexpr rlim_t kReservedFds = 128;
 
@@ -64,18 +68,20 @@ struct ConnectionGate::Connection {
     bool eof = false;   // the source has no more to send
     bool shut = false;  // ... and all of it was passed on, then the destination's write side shut
     bool dropped = false;  // the destination stopped reading: nothing more is passed on
-    // Plain HTTP, client to backend: the requests are followed (request_stream.h).
+    // Client to backend: the requests are followed (request_stream.h).
     std::unique_ptr<RequestStream> requests;
     bool Pending() const { return start < end; }
   };
 
   UniqueFd client, backend;
+  std::unique_ptr<TlsStream> tls;  // with TLS, from the client's first byte until it lingers
+  std::string head;  // TLS: decrypted while waiting, not yet passed on (at most a head's limit)
   std::string address, key;
   gate::SteadyClock::time_point arrived;
   int backend_port = -1;
   bool waiting = false;
-  bool ready = false;      // waiting with a whole request head (or, with TLS, a first byte)
-  FirstRequestLine first;  // plain HTTP: what to do with the first request line
+  bool ready = false;      // waiting with a whole request head
+  FirstRequestLine first;  // what to do with the first request line
   bool active = false;
   bool lingering = false;  // answered; the backend is released, the client's rest is dropped
   bool closed = false;
@@ -122,15 +128,28 @@ class ConnectionGate::Loop {
   void Admit(Connection* c);
   void AdmitWaiting();
   void OnWaiting(Connection* c, std::uint32_t events);
-  /// True when what the client sent so far (peeked) makes it ready; false also when it hung up
-  /// before that, which `gone` then says.
+  /// True when what the client sent so far (peeked; TLS: decrypted into `head`) makes it ready;
+  /// false also when it hung up or failed before that, which `gone` then says.
   bool LooksReady(Connection* c, bool* gone);
+  bool TlsLooksReady(Connection* c, bool* gone);
+  /// Whether `head` (what a waiting client sent so far) makes it ready; sets `first` then.
+  bool HeadReady(Connection* c, std::string_view head);
+  std::uint32_t WaitEvents() const {
+    return gate_.options_.tls ? gate::kWaitEvents | EPOLLOUT : gate::kWaitEvents;
+  }
   void Close(Connection* c);
   void Relay(Connection* c);
   enum class Moved { kOk, kSourceFailed, kDestinationFailed };
-  Moved Move(int from, int to, Connection::Flow& flow);
+  /// Passes bytes on, client to backend (`up`) or back, until a socket would block.
+  Moved Move(Connection* c, bool up);
   /// recv() into an empty `flow` (through its request stream, if it has one); recv's result.
-  ssize_t Read(int from, Connection::Flow& flow);
+  ssize_t Read(Connection* c, bool from_client, Connection::Flow& flow);
+  /// recv() and send() on one side of `c`; the client's through TLS when it has it, its `head`
+  /// read first.
+  ssize_t Recv(Connection* c, bool client, char* data, std::size_t size);
+  ssize_t Send(Connection* c, bool client, const char* data, std::size_t size);
+  /// Ends the sending side towards the client (TLS: close_notify first) or the backend.
+  void ShutWrite(Connection* c, bool client);
   void Linger(Connection* c);
   void StartLingering(Connection* c);
   void AnswerHere(Connection* c);

@@ -26,16 +26,38 @@ void ConnectionGate::Loop::Watch(int fd, Connection::Side& side, Connection::Reg
   watch.events = wanted;
 }
 
-ssize_t ConnectionGate::Loop::Read(int from, Connection::Flow& flow) {
+ssize_t ConnectionGate::Loop::Recv(Connection* c, bool client, char* data, std::size_t size) {
+  if (!client) return recv(c->backend.get(), data, size, MSG_DONTWAIT);
+  if (!c->tls) return recv(c->client.get(), data, size, MSG_DONTWAIT);
+  if (!c->head.empty()) {
+    const std::size_t n = std::min(size, c->head.size());
+    std::copy_n(c->head.data(), n, data);
+    c->head.erase(0, n);
+    return static_cast<ssize_t>(n);
+  }
+  return c->tls->Recv(data, size);
+}
+
+ssize_t ConnectionGate::Loop::Send(Connection* c, bool client, const char* data, std::size_t size) {
+  if (client && c->tls) return c->tls->Send(data, size);
+  return send(client ? c->client.get() : c->backend.get(), data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void ConnectionGate::Loop::ShutWrite(Connection* c, bool client) {
+  if (client && c->tls) c->tls->Close();
+  shutdown(client ? c->client.get() : c->backend.get(), SHUT_WR);
+}
+
+ssize_t ConnectionGate::Loop::Read(Connection* c, bool from_client, Connection::Flow& flow) {
   if (!flow.requests) {
-    ssize_t n = recv(from, flow.buffer.get() + flow.end, kBufferBytes - flow.end, MSG_DONTWAIT);
+    ssize_t n = Recv(c, from_client, flow.buffer.get() + flow.end, kBufferBytes - flow.end);
     if (n > 0) flow.end += static_cast<std::size_t>(n);
     return n;
   }
   // The buffer is empty here (Move sends all before it reads); what is read goes in through the
   // request stream, which may add up to kMaxGrowth bytes (a held line, a rewritten target).
   const std::size_t room = std::min(peek_.size(), kBufferBytes - RequestStream::kMaxGrowth);
-  const ssize_t n = recv(from, peek_.data(), room, MSG_DONTWAIT);
+  const ssize_t n = Recv(c, from_client, peek_.data(), room);
   if (n < 0) return n;
   followed_.clear();
   if (n > 0) {
@@ -49,20 +71,20 @@ ssize_t ConnectionGate::Loop::Read(int from, Connection::Flow& flow) {
   return n;
 }
 
-ConnectionGate::Loop::Moved ConnectionGate::Loop::Move(int from, int to, Connection::Flow& flow) {
+ConnectionGate::Loop::Moved ConnectionGate::Loop::Move(Connection* c, bool up) {
   auto retry = [] { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR; };
+  Connection::Flow& flow = up ? c->up : c->down;
   if (flow.dropped) return Moved::kOk;
   for (;;) {
     if (flow.Pending()) {
-      ssize_t n = send(to, flow.buffer.get() + flow.start, flow.end - flow.start,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = Send(c, !up, flow.buffer.get() + flow.start, flow.end - flow.start);
       if (n < 0) return retry() ? Moved::kOk : Moved::kDestinationFailed;
       flow.start += static_cast<std::size_t>(n);
       if (flow.start == flow.end) flow.start = flow.end = 0;
       continue;
     }
     if (flow.eof) break;
-    const ssize_t n = Read(from, flow);
+    const ssize_t n = Read(c, up, flow);
     if (n > 0) continue;
     if (n == 0) {
       flow.eof = true;
@@ -72,14 +94,14 @@ ConnectionGate::Loop::Moved ConnectionGate::Loop::Move(int from, int to, Connect
     return Moved::kSourceFailed;
   }
   if (flow.eof && !flow.Pending() && !flow.shut) {
-    shutdown(to, SHUT_WR);  // pass the half-close on: the other side may still answer
+    ShutWrite(c, !up);  // pass the half-close on: the other side may still answer
     flow.shut = true;
   }
   return Moved::kOk;
 }
 
 void ConnectionGate::Loop::Relay(Connection* c) {
-  Moved up = Move(c->client.get(), c->backend.get(), c->up);
+  Moved up = Move(c, true);
   if (up == Moved::kSourceFailed) {
     Close(c);  // the client reset the connection
     return;
@@ -90,11 +112,11 @@ void ConnectionGate::Loop::Relay(Connection* c) {
     c->up.start = c->up.end = 0;
     c->up.dropped = true;
   }
-  Moved down = Move(c->backend.get(), c->client.get(), c->down);
+  Moved down = Move(c, false);
   if (down == Moved::kSourceFailed) {
     // The backend reset the connection: what it sent before still goes to the client.
     c->down.eof = true;
-    down = Move(c->backend.get(), c->client.get(), c->down);
+    down = Move(c, false);
   }
   if (down != Moved::kOk) {
     Close(c);  // the client is gone
@@ -118,6 +140,7 @@ void ConnectionGate::Loop::Linger(Connection* c) {
   --stats_.active;
   ForgetIfIdle(c->key);
   c->active = false;
+  c->tls.reset();  // its close_notify is sent; what the client still sends is dropped unread
   c->backend.reset();
   c->up.buffer.reset();
   c->down.buffer.reset();

@@ -1,7 +1,7 @@
 #pragma once
-// The first request line of a plain-HTTP connection, looked at by the connection gate before
-// CivetWeb reads it: CivetWeb closes the connection without any answer when the request target
-// is `*` (RFC 9112 3.2.4) or in absolute-form (3.2.2, which servers must accept).
+// The first request line of a connection (TLS: as the gate decrypted it), looked at by the gate
+// before CivetWeb reads it: CivetWeb closes the connection without any answer when the request
+// target is `*` (RFC 9112 3.2.4) or in absolute-form (3.2.2, which servers must accept).
 
 #include <cstddef>
 #include <string>

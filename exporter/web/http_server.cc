@@ -176,24 +176,20 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
     }
   }
   // CivetWeb serves on loopback behind the gate, which owns the public address.
-  std::string ports = "127.0.0.1:0";
+  const std::string ports = "127.0.0.1:0";
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(routes), options, log));
   std::shared_ptr<const WebConfig> web = server->web_config_.Get();
   if (!server->auth_.SetUsers(web->basic_auth_users, error)) return nullptr;
+  std::shared_ptr<ssl_ctx_st> tls_context;
   if (web->tls_enabled) {
-    // Everything TLS needs is checked here so that a broken setup stops startup.
-    if (!CheckTlsConfig(web->tls, error)) {
+    // The gate terminates TLS (CivetWeb, plain on loopback, never loads OpenSSL); the context is
+    // made here so that a broken setup stops startup, never fails at the first request.
+    tls_context = MakeTlsServerContext(web->tls, error);
+    if (!tls_context) {
       *error = web->file + ": " + *error;
       return nullptr;
     }
-    server->tls_shim_ =
-        TlsShim::Load(options.tls_shim_candidates.empty() ? DefaultTlsShimCandidates()
-                                                          : options.tls_shim_candidates,
-                      error);
-    if (!server->tls_shim_) return nullptr;
     server->tls_enabled_ = true;
-    server->tls_ = web->tls;
-    ports += "s";  // CivetWeb: an 's' after the port makes it a TLS listener
   }
   const std::string threads = std::to_string(options.num_threads);
   const std::string timeout = std::to_string(options.request_timeout_ms);
@@ -226,7 +222,6 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   // clang-format on
   mg_callbacks callbacks{};
   callbacks.log_message = &HttpServer::OnLog;
-  if (server->tls_enabled_) callbacks.init_ssl = &HttpServer::OnInitTls;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = server.get();
@@ -252,7 +247,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   gate.max_active = options.num_threads;
   gate.max_active_per_client = options.max_connections_per_client;
   gate.max_wait = std::chrono::milliseconds(options.request_timeout_ms);
-  gate.ready_on_first_byte = server->tls_enabled_;
+  gate.tls = std::move(tls_context);
   gate.max_head_bytes = static_cast<std::size_t>(options.max_request_head_bytes);
   server->gate_ = ConnectionGate::Start(gate, log, error);
   if (!server->gate_) {
@@ -263,16 +258,6 @@ std::unique_ptr<HttpServer> HttpServer::Start(const Options& options, Routes rou
   mg_set_request_handler(server->ctx_, "/", &HttpServer::OnRequest, server.get());
   server->LogAccessSummary(*web);
   return server;
-}
-
-int HttpServer::OnInitTls(void* ssl_ctx, void* self) {
-  auto* server = static_cast<HttpServer*>(self);
-  std::string error;
-  if (!ConfigureTlsContext(static_cast<ssl_ctx_st*>(ssl_ctx), server->tls_, &error)) {
-    server->log_.Error("cannot set up TLS", {{"err", error}});
-    return -1;  // CivetWeb fails mg_start2
-  }
-  return 1;  // certificate, key and versions are set: CivetWeb must not load its own
 }
 
 void HttpServer::LogAccessSummary(const WebConfig& config) {
@@ -292,18 +277,24 @@ void HttpServer::LogAccessSummary(const WebConfig& config) {
 }
 
 bool HttpServer::ApplyWebConfig(std::shared_ptr<const WebConfig> next, std::string* error) {
-  std::shared_ptr<const WebConfig> current = web_config_.Get();
-  const bool tls_changed =
-      next->tls_enabled != tls_enabled_ || (next->tls_enabled && !(next->tls == tls_));
-  if (next->tls_enabled && !tls_changed && !CheckTlsConfig(next->tls, error)) {
-    // Same paths but new, broken files: the running listener keeps its loaded certificate.
-    *error = next->file + ": " + *error;
-    return false;
+  std::shared_ptr<ssl_ctx_st> tls_context;
+  if (tls_enabled_ && next->tls_enabled) {
+    // Read again even at the same paths: a renewed certificate is the usual reason for a reload.
+    tls_context = MakeTlsServerContext(next->tls, error);
+    if (!tls_context) {
+      *error = next->file + ": " + *error;  // the connections keep the certificate they had
+      return false;
+    }
   }
   if (!auth_.SetUsers(next->basic_auth_users, error)) return false;
   web_config_.Publish(next);
-  if (tls_changed) {
-    log_.Warn("tls_server_config changed: TLS settings apply only at restart; kept the old ones",
+  if (tls_context) {
+    gate_->SetTlsContext(std::move(tls_context));
+    log_.Info("TLS certificate and key read again: new connections use them",
+              {{"cert_file", next->tls.cert_file}});
+  }
+  if (next->tls_enabled != tls_enabled_) {
+    log_.Warn("tls_server_config: TLS cannot be switched on or off while running; restart for that",
               {{"file", next->file}, {"tls", tls_enabled_ ? "on" : "off"}});
   }
   LogAccessSummary(*next);

@@ -13,7 +13,6 @@
 
 #include "exporter/web/basic_auth.h"
 #include "exporter/web/connection_gate.h"
-#include "exporter/web/tls_shim.h"
 #include "exporter/web/web_config.h"
 #include "logging/logger.h"
 #include "model/latest.h"
@@ -95,12 +94,10 @@ class HttpServer {
     int max_request_head_bytes = 8192;   // request line and headers (bodies are refused)
     /// Users, headers and TLS; null means none of them (plain HTTP, no users).
     std::shared_ptr<const WebConfig> web_config;
-    /// Where to look for the OpenSSL 3 shim when TLS is on; empty: DefaultTlsShimCandidates().
-    std::vector<std::string> tls_shim_candidates;
     BasicAuthenticator::Options auth;
   };
 
-  /// Binds and starts serving. On failure (address, TLS files, shim) returns nullptr and says why
+  /// Binds and starts serving. On failure (address, TLS files) returns nullptr and says why
   /// in `error`: a TLS config that cannot work fails here, never at the first request.
   static std::unique_ptr<HttpServer> Start(const Options& options, Routes routes,
                                            logging::Logger& log, std::string* error);
@@ -112,9 +109,12 @@ class HttpServer {
   int port() const { return port_; }
   bool tls() const { return tls_enabled_; }
 
-  /// Applies a re-read web config (SIGHUP): users and headers apply to the next request. TLS
-  /// cannot be switched or changed while running: a different tls_server_config is logged and
-  /// ignored until restart. False and `error` if it cannot be applied; the old config stays.
+  /// Applies a re-read web config (SIGHUP): users and headers apply to the next request; with TLS
+  /// on, the certificate, key and minimum version are read again (even at the same paths) and
+  /// apply to the next connection. TLS cannot be switched on or off while running: that is
+  /// logged and waits for a restart. False and `error` if it cannot be applied (a certificate
+  /// that does not load included); the old config stays.
+  /// Not thread-safe against itself (one reloading thread), safe against requests.
   bool ApplyWebConfig(std::shared_ptr<const WebConfig> next, std::string* error);
 
   /// Authentication counters since start (failures by reason, dummy-hash checks, cache hits).
@@ -127,7 +127,6 @@ class HttpServer {
   const Route* Find(const std::string& path) const;
   static int OnRequest(mg_connection* conn, void* self);
   static int OnLog(const mg_connection* conn, const char* message);
-  static int OnInitTls(void* ssl_ctx, void* self);
   void Serve(mg_connection* conn);
   /// nullopt when the request may reach the route's handler, else the refusal to send.
   std::optional<HttpResponse> Authorize(Access access, const HttpRequest& req);
@@ -138,8 +137,6 @@ class HttpServer {
   BasicAuthenticator auth_;
   model::Latest<WebConfig> web_config_;   // the headers of the current config are sent
   bool tls_enabled_ = false;              // fixed at start
-  TlsServerConfig tls_;                   // fixed at start
-  std::unique_ptr<TlsShim> tls_shim_;     // loaded before CivetWeb, released after it stops
   std::unique_ptr<ConnectionGate> gate_;  // outlives ctx_: workers call ClientOf
   mg_context* ctx_ = nullptr;
   int port_ = 0;

@@ -1,8 +1,8 @@
 #pragma once
-// The requests a plain-HTTP client sends on a kept-alive connection, followed by the connection
-// gate as they pass to CivetWeb. CivetWeb closes a connection without any answer when a request
-// target is `*` or in absolute-form (first_request_line.h); the gate looks at the first request
-// before it admits a connection, and at every later one here, so that each gets an answer.
+// The requests a client sends on a kept-alive connection (TLS: decrypted), followed by the
+// connection gate as they pass to CivetWeb. CivetWeb closes a connection without any answer when a
+// request target is `*` or in absolute-form (first_request_line.h); the gate looks at the first
+// request before it admits a connection, and at every later one here, so that each gets an answer.
 
 #include <cstddef>
 #include <string>

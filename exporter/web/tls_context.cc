@@ -25,12 +25,6 @@ std::string OpenSslReason() {
 // No passphrase prompts: an exporter runs unattended.
 int NoPassphrase(char*, int, int, void*) { return 0; }
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-
-}  // namespace
-
 bool ConfigureTlsContext(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string* error) {
   ERR_clear_error();
   SSL_CTX_set_default_passwd_cb(ctx, &NoPassphrase);
@@ -61,13 +55,24 @@ bool ConfigureTlsContext(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::strin
   return true;
 }
 
-bool CheckTlsConfig(const TlsServerConfig& tls, std::string* error) {
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_server_method()));
+}  // namespace
+
+std::shared_ptr<ssl_ctx_st> MakeTlsServerContext(const TlsServerConfig& tls, std::string* error) {
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   if (!ctx) {
     *error = "cannot create a TLS context: " + OpenSslReason();
-    return false;
+    return nullptr;
   }
-  return ConfigureTlsContext(ctx.get(), tls, error);
+  if (!ConfigureTlsContext(ctx.get(), tls, error)) return nullptr;
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                  SSL_MODE_RELEASE_BUFFERS);
+  // An HTTP client that ends without close_notify has still sent whole requests; its end is
+  // passed on like a plain one instead of failing the connection.
+  SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Sessions are resumed from tickets the client keeps; the server's own cache, which every new
+  // client would add to, stays small.
+  SSL_CTX_sess_set_cache_size(ctx.get(), 1024);
+  return ctx;
 }
 
 }  // namespace evonic::exporter

@@ -1,6 +1,7 @@
 #pragma once
-// Applies a web config's tls_server_config to OpenSSL server contexts.
+// A web config's tls_server_config as an OpenSSL server context.
 
+#include <memory>
 #include <string>
 
 #include "exporter/web/web_config.h"
@@ -9,14 +10,14 @@ struct ssl_ctx_st;
 
 namespace evonic::exporter {
 
-/// Loads the certificate chain and private key into `ctx` and sets the minimum TLS version.
-/// False and `error` (naming the file and OpenSSL's reason) on failure. Encrypted keys are
-/// refused rather than prompting on the terminal. Thread-safe for distinct contexts.
-bool ConfigureTlsContext(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string* error);
-
-/// Whether `tls` can work, tried on a scratch context: files readable, certificate and key
-/// parse, the key matches the certificate. Run at startup and on reload so that a broken TLS
-/// config fails there and not at the first request.
-bool CheckTlsConfig(const TlsServerConfig& tls, std::string* error);
+/// A server context for the connection gate's TlsStreams: the certificate chain and private key
+/// (encrypted keys are refused rather than prompting on the terminal; the key must match the
+/// certificate), the minimum TLS version, no compression or renegotiation; plus non-blocking
+/// use (partial writes, a write buffer that may move between retries, buffers released while a
+/// connection is idle), a bare TCP end read as the end of the stream, and a bounded session
+/// cache. nullptr and `error` (naming the file and OpenSSL's reason) on failure: run at startup
+/// and on reload, so that a broken TLS config fails there, never at the first request. The
+/// context is immutable once made: share it. Thread-safe.
+std::shared_ptr<ssl_ctx_st> MakeTlsServerContext(const TlsServerConfig& tls, std::string* error);
 
 }  // namespace evonic::exporter

@@ -7,7 +7,7 @@ mounted read-only, --group-add of the socket's group, --network none - and
     container has no network, so nothing leaves the machine): the engine is up and a sandbox shows;
   - check it runs as the non-root user, that the exporter is the Debian package installed, and
     that the runtime stage has no compiler;
-  - serve one TLS request from it with a web config (CivetWeb + OpenSSL 3 + the project's shim).
+  - serve one TLS request from it with a web config (the gate's TLS, OpenSSL 3 from libssl3).
 Cost: the first run debootstraps (a few minutes, then cached); the image build itself is
 apt-get of the build packages, scripts/package.sh's Release build and cpack, then apt-get of the
 package's Depends in the runtime stage: about 5-8 minutes on 2 cores.

@@ -4,13 +4,14 @@
     build-release/, there in Release with the prefix /usr; the package's paths are the same);
   - dpkg-deb: its control fields (version, Depends from dpkg-shlibdeps, libssl3 among them, and
     passwd),
-    its files (binary, TLS shim, unit, default options, man page, README and example), conffiles;
+    its files (binary, unit, default options, man page, README and example, nothing else under
+    /usr/lib), conffiles;
   - it is installed with apt into a clean Debian root: the bookworm minbase tree that
     tests/tools/full_image.sh debootstraps once for the image tests, extracted afresh, so apt
     resolves its Depends from Debian's packages (and fails the test if one cannot be met);
   - the installed exporter runs there (chroot, as the user postinst made, with the options the
     installed unit passes) against the fake engine, and is scraped on 127.0.0.1: /metrics and
-    /healthz, then one HTTPS request (the shim and CivetWeb's libcrypto.so without libssl-dev);
+    /healthz, then one HTTPS request (OpenSSL from libssl3 alone, without libssl-dev);
   - systemd-analyze verify on the installed unit.
 Needs root, and Debian's packages for apt in the root. Cost: about a minute once the tree is
 cached (the first run debootstraps it in a few minutes).
@@ -120,12 +121,15 @@ class PackageTest(unittest.TestCase):
     def test_2_contents(self):
         listing = run(["dpkg-deb", "-c", self.deb], 30, "dpkg-deb -c").splitlines()
         files = {line.split()[5].lstrip(".") for line in listing}
-        for path in (f"/usr/bin/{PACKAGE}", f"/usr/lib/{PACKAGE}/libevonic-tls-shim.so",
-                     f"/usr/lib/{PACKAGE}/libcrypto.so", "/" + UNIT, "/" + DEFAULTS,
+        for path in (f"/usr/bin/{PACKAGE}", "/" + UNIT, "/" + DEFAULTS,
                      f"/usr/share/man/man1/{PACKAGE}.1.gz", f"/usr/share/doc/{PACKAGE}/README.md",
                      f"/usr/share/doc/{PACKAGE}/examples/thresholds.example.yml"):
             self.assertIn(path, files)
         self.assertFalse([f for f in files if f.startswith("/usr/local")], files)
+        # The gate terminates TLS with the linked libssl3: no library of the package's own (the
+        # OpenSSL 3 shim CivetWeb needed, and its libcrypto.so link, are gone).
+        self.assertFalse([f for f in files if f.startswith("/usr/lib/") and not f.endswith("/")],
+                         files)
         with gzip.open(self.path(f"usr/share/man/man1/{PACKAGE}.1.gz"), "rt") as f:
             man = f.read()
         self.assertIn(".TH EVONIC-SANDBOX-EXPORTER", man)
@@ -137,7 +141,7 @@ class PackageTest(unittest.TestCase):
             users = {line.split(":")[0]: line.split(":") for line in f}
         self.assertIn("evonic-exporter", users, "postinst made no user")
         uid, gid = users["evonic-exporter"][2:4]
-        # No libssl-dev: CivetWeb's dlopen("libcrypto.so") must find the package's own link.
+        # No libssl-dev: TLS must work with the runtime library alone.
         self.assertFalse(glob.glob(self.path("usr/lib/*-linux-gnu/libcrypto.so")))
         # What the unit runs: ExecStart with $ARGS from the installed options file, in the state
         # directory systemd would make for the user.

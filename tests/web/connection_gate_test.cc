@@ -313,19 +313,6 @@ TEST_F(ConnectionGateTest, AnAnswerSentBeforeTheBackendResetsStillReachesTheClie
   EXPECT_TRUE(WaitFor([&] { return gate->Stats().active == 0; }));
 }
 
-TEST_F(ConnectionGateTest, WithTlsTheFirstByteMakesAConnectionReady) {
-  Backend backend;
-  backend.set_until_eof(true);
-  ConnectionGate::Options o;
-  o.ready_on_first_byte = true;
-  auto gate = Start(backend, o);
-  UniqueFd c = Connect(gate->port());
-  Send(c, "\x16");
-  ASSERT_TRUE(WaitFor([&] { return backend.accepted() == 1; }));
-  shutdown(c.get(), SHUT_WR);
-  EXPECT_EQ(ReadAll(c), "127.0.0.1|1|");
-}
-
 TEST_F(ConnectionGateTest, StopClosesEverythingAndForgetsTheClients) {
   Backend backend;
   backend.Hold();

@@ -4,7 +4,9 @@ loopback address (issue G): idle connections that never send a byte (reopened wh
 send one byte a second and reconnect when dropped, a wrong-password flood, and smuggling attempts
 and malformed requests in a loop. Prints the scraper's latency (p50, p99, max), failures, and the
 exporter's RSS, threads and open fds before, at the peak and after; checks that the fds and threads
-come back after the attack.
+come back after the attack. With --tls the exporter serves TLS: slowloris clients finish their
+handshake before they trickle, and every request (flood, junk, scrapes) goes through TLS; idle
+connections stay bare TCP, as an attacker's would.
 
 By hand (figures for BENCHMARKS.md):
   hostile_clients.py --binary build/exporter/evonic-sandbox-exporter --idle 500 --slowloris 150 \\
@@ -14,6 +16,8 @@ All traffic goes to 127.0.0.1 and 127.0.0.2; every loop is bounded in time."""
 import argparse
 import resource
 import select
+import ssl
+import subprocess
 import base64
 import warnings
 with warnings.catch_warnings():
@@ -56,8 +60,8 @@ def cpu_seconds(pid):
 class Attack:
     """The hostile clients, each loop bounded by `stop` and by the deadline given."""
 
-    def __init__(self, port, deadline):
-        self.port, self.deadline = port, deadline
+    def __init__(self, port, deadline, tls=None):
+        self.port, self.deadline, self.tls = port, deadline, tls
         self.stop = threading.Event()
         self.threads = []
         self.held = []
@@ -73,6 +77,11 @@ class Attack:
         s.bind(("127.0.0.1", 0))
         s.connect(("127.0.0.1", self.port))
         return s
+
+    def connect_tls(self):
+        """connect(), through TLS when the exporter serves it (the handshake done on return)."""
+        s = self.connect()
+        return self.tls.wrap_socket(s, server_hostname="127.0.0.1") if self.tls else s
 
     def idle(self, count):
         """`count` connections that never send a byte, each reopened when the server closes it."""
@@ -106,7 +115,7 @@ class Attack:
             while self.alive():
                 while len(socks) < count and self.alive():
                     try:
-                        s = self.connect()
+                        s = self.connect_tls()
                         s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
                         socks.append(s)
                     except OSError:
@@ -126,7 +135,7 @@ class Attack:
         def run():
             while self.alive():
                 try:
-                    c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                    c = connection(self.port, self.tls, timeout=10)
                     c.request("GET", "/api/sandbox/stats", headers={"Authorization": header})
                     code = c.getresponse().status
                     c.close()
@@ -141,9 +150,11 @@ class Attack:
         def run():
             i = 0
             while self.alive():
+                junk = JUNK[i % len(JUNK)]
                 try:
-                    with self.connect() as s:
-                        s.sendall(JUNK[i % len(JUNK)])
+                    # A broken handshake goes bare; the rest inside TLS when it is on.
+                    with (self.connect() if junk.startswith(b"\x16") else self.connect_tls()) as s:
+                        s.sendall(junk)
                         s.settimeout(2)
                         while s.recv(65536):
                             pass
@@ -166,8 +177,14 @@ class Attack:
             s.close()
 
 
-def scrape(port, auth_header):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=("127.0.0.2", 0))
+def connection(port, tls, **kwargs):
+    if tls:
+        return http.client.HTTPSConnection("127.0.0.1", port, context=tls, **kwargs)
+    return http.client.HTTPConnection("127.0.0.1", port, **kwargs)
+
+
+def scrape(port, auth_header, tls=None):
+    c = connection(port, tls, timeout=15, source_address=("127.0.0.2", 0))
     t0 = time.monotonic()
     try:
         c.request("GET", "/metrics", headers={"Authorization": auth_header})
@@ -188,6 +205,7 @@ def main():
     p.add_argument("--flood", type=int, default=8, help="wrong-password threads")
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--arg", action="append", default=[], help="an extra exporter flag")
+    p.add_argument("--tls", action="store_true", help="the exporter serves TLS (a fresh certificate)")
     p.add_argument("--assert-p99", type=float, help="fail when the scraper's p99 exceeds this")
     p.add_argument("--assert-rss-growth-mib", type=float,
                    help="fail when the exporter's peak RSS exceeds its RSS before by more than this")
@@ -201,18 +219,27 @@ def main():
     try:
         hashed = crypt.crypt("scrape", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** 10))
         web = os.path.join(workdir, "web.yml")
+        tls = None
         with open(web, "w") as f:
             f.write(f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+            if a.tls:
+                cert, key = os.path.join(workdir, "server.crt"), os.path.join(workdir, "server.key")
+                subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                                "-keyout", key, "-out", cert], check=True, capture_output=True)
+                f.write(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+                tls = ssl.create_default_context(cafile=cert)
         good = "Basic " + base64.b64encode(b"prometheus:scrape").decode()
         bad = "Basic " + base64.b64encode(b"prometheus:guess").decode()
         e = Exporter(procs, a.binary, ["--docker.host=unix:///nonexistent",
                                        f"--web.config.file={web}", *a.arg], workdir)
         pid = e.proc.pid
-        wait_until("the first scrape", lambda: scrape(e.port, good)[1] == 200)
+        wait_until("the first scrape", lambda: scrape(e.port, good, tls)[1] == 200)
         cpu_before, attack_start = cpu_seconds(pid), time.monotonic()
         before = {"rss_kib": proc_status(pid, "VmRSS"), "threads": proc_status(pid, "Threads"),
                   "fds": fds(pid)}
-        attack = Attack(e.port, time.monotonic() + a.seconds + 30)
+        attack = Attack(e.port, time.monotonic() + a.seconds + 30, tls)
         attack.idle(a.idle)
         attack.slowloris(a.slowloris)
         attack.flood(a.flood, bad)
@@ -220,7 +247,7 @@ def main():
         times, failures, peak = [], [], dict(before)
         end = time.monotonic() + a.seconds
         while time.monotonic() < end:
-            took, status = scrape(e.port, good)
+            took, status = scrape(e.port, good, tls)
             # A failed scrape counts with the time it took: a scraper waited that long too.
             times.append(took)
             if status != 200:
@@ -239,7 +266,7 @@ def main():
         alive = e.proc.poll() is None
         times.sort()
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))] if times else float("inf")
-        print(f"attack: {a.idle} idle + {a.slowloris} slowloris from 127.0.0.1, {a.flood} "
+        print(f"attack{' over TLS' if tls else ''}: {a.idle} idle + {a.slowloris} slowloris from 127.0.0.1, {a.flood} "
               f"wrong-password threads, junk requests; flags {a.arg or 'default'}; {a.seconds:.0f} s")
         print(f"scraper from 127.0.0.2: {len(times) - len(failures)} ok, {len(failures)} failed "
               f"{failures[:3]}; over all tries p50 {statistics.median(times) if times else float('nan'):.3f} s, "

@@ -61,9 +61,15 @@ def get(port, path, auth=None, timeout=5, method="GET"):
         conn.close()
 
 
-def raw(port, data, timeout=5):
+def connect(port, timeout, tls=None):
+    """A connection to the exporter; through TLS when `tls` (an ssl.SSLContext) is given."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return tls.wrap_socket(s, server_hostname="127.0.0.1") if tls else s
+
+
+def raw(port, data, timeout=5, tls=None):
     """Sends bytes as given; returns the status code of the answer (0: closed without one)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with connect(port, timeout, tls) as s:
         s.sendall(data)
         answer = b""
         try:
@@ -72,18 +78,18 @@ def raw(port, data, timeout=5):
                 if not chunk:
                     break
                 answer += chunk
-        except (ConnectionResetError, socket.timeout):
+        except (ConnectionResetError, socket.timeout, ssl.SSLError):
             pass
     if not answer.startswith(b"HTTP/"):
         return 0
     return int(answer.split(b" ", 2)[1])
 
 
-def statuses(port, data, timeout=3):
+def statuses(port, data, timeout=3, tls=None):
     """Sends bytes as given and reads until the server closes: (status codes of every answer,
     whether the server closed the connection itself)."""
     answer, closed = b"", False
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with connect(port, timeout, tls) as s:
         s.sendall(data)
         try:
             while True:
@@ -92,9 +98,59 @@ def statuses(port, data, timeout=3):
                     closed = True
                     break
                 answer += chunk
-        except (ConnectionResetError, socket.timeout):
+        except (ConnectionResetError, socket.timeout, ssl.SSLError):
             pass
     return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3}) ", answer)], closed
+
+
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+HOSTILE_REQUESTS = [  # (request, the status it is answered)
+    (b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
+    (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    (b"OPTIONS /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 411),  # CivetWeb
+    # CivetWeb removes ".." segments itself; nothing here decodes a second time.
+    (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+    (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+    (b"GET /%252e%252e/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+    # Under /api/ credentials come first (no users here): 401 before any path check.
+    (b"GET /api/sandbox/stats/..%2f..%2fetc HTTP/1.1\r\nHost: x\r\n\r\n", 401),
+    # Request heads over max_request_size (8 KiB): CivetWeb answers 400 itself.
+    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n", 400),
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+    # CivetWeb decodes %00 and the path ends there: this is /metrics (see README).
+    (b"GET /metrics%00/x HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+    # Issue G.8: CivetWeb closed these without any answer; the gate answers `*` and
+    # passes absolute-form on in origin-form (RFC 9112 3.2.2: servers must accept it).
+    (b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    (b"GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+    (b"GET HTTP://example.invalid:1?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200),  # the landing page
+    (b"GET http://127.0.0.1/nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+]
+
+KEPT_ALIVE = [  # (requests sent at once on one connection, the statuses of the answers)
+    (HEALTHZ + b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 405]),
+    (HEALTHZ + b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 400]),
+    (HEALTHZ + b"GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + HEALTHZ, [200, 200, 200]),
+    (HEALTHZ + b"HEAD HTTP://example.invalid:1/nothing HTTP/1.1\r\nHost: x\r\n\r\n" + HEALTHZ,
+     [200, 404, 200]),
+]
+
+REFUSALS = [  # (a request refused, its status): HEALTHZ sent after it must not be served
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+    (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nContent-Length: 0\r\n\r\n"
+     b"0123456789", 400),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400),
+    (b"POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+    (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+]
 
 
 class WebTest(unittest.TestCase):
@@ -344,10 +400,14 @@ class WebTest(unittest.TestCase):
         conn.request("GET", "/healthz")
         self.assertEqual(conn.getresponse().read(), b"OK\n")
         conn.close()
-        # Plain HTTP on the TLS port gets no HTTP answer.
-        plain = subprocess.run(["curl", "-sS", "--max-time", "5", f"http://127.0.0.1:{e.port}/"],
-                               capture_output=True, text=True)
-        self.assertNotEqual(plain.returncode, 0)
+        # Plain HTTP on the TLS port: a 400 that says so, in plain text (as Go's servers answer);
+        # bytes that are neither TLS nor HTTP: closed.
+        plain = subprocess.run(["curl", "-sS", "--max-time", "5", "-w", "%{http_code}",
+                                f"http://127.0.0.1:{e.port}/metrics"], capture_output=True, text=True)
+        self.assertEqual(plain.stdout, "Client sent an HTTP request to an HTTPS server.\n400",
+                         plain.stderr)
+        self.assertEqual(raw(e.port, b"\x00\x01\x02 not a request\r\n\r\n"), 0)
+        self.assertEqual(raw(e.port, b"\x16\x03\x01\x00\x05garbage"), 0)  # a broken handshake
         self.assertIsNone(e.proc.poll(), "the exporter died: " + e.log())
         self.assertEqual(self.procs.stop(e.proc), 0)  # clean exit, no crash
 
@@ -373,42 +433,93 @@ class WebTest(unittest.TestCase):
         self.make_cert()
         self.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
         e.proc.send_signal(signal.SIGHUP)
-        wait_until("the TLS warning", lambda: "TLS settings apply only at restart" in e.log())
+        wait_until("the TLS warning", lambda: "TLS cannot be switched on or off" in e.log())
         self.assertEqual(get(e.port, "/healthz")[0], 200)  # still plain HTTP
+
+    def start_tls(self, *extra):
+        """An exporter serving TLS with a fresh certificate, and a client context trusting it."""
+        self.make_cert()
+        e = self.start("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
+                       *extra)
+        return e, ssl.create_default_context(cafile=os.path.join(self.dir, "server.crt"))
+
+    def test_tls_requests_are_answered_as_plain_ones(self):
+        # Issue G.8 over TLS: CivetWeb terminated TLS itself, so the gate could not look into the
+        # requests; `*` and absolute-form targets were closed without an answer, first or later.
+        # The gate now terminates TLS and follows every request as it does plain HTTP.
+        e, tls = self.start_tls()
+        for request, expected in HOSTILE_REQUESTS:
+            with self.subTest(request=request[:60]):
+                self.assertEqual(raw(e.port, request, tls=tls), expected)
+        for request, expected in KEPT_ALIVE:
+            with self.subTest(request=request[40:90]):
+                self.assertEqual(statuses(e.port, request, tls=tls)[0], expected)
+        for request, expected in REFUSALS:
+            with self.subTest(request=request[:70]):
+                self.assertEqual(statuses(e.port, request + HEALTHZ, tls=tls), ([expected], True))
+        self.assertEqual(statuses(e.port, HEALTHZ + HEALTHZ, timeout=1, tls=tls)[0], [200, 200])
+        self.assertIsNone(e.proc.poll(), e.log())
+        self.assertEqual(self.procs.stop(e.proc), 0)
+
+    def test_tls_clients_trickling_a_request_take_no_worker(self):
+        # Before, a TLS connection was handed to a worker at its first byte (the gate could not
+        # see inside): 40 connections that finished their handshake and then trickled a request
+        # held 24 of the 32 workers until CivetWeb's 5 s request timeout, and a scrape from the
+        # same address waited for them. Now they wait in the gate like plain ones.
+        e, tls = self.start_tls()
+        held = []
+        try:
+            for _ in range(40):
+                s = connect(e.port, 5, tls)  # returns once the handshake is done
+                held.append(s)
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHo")
+            for _ in range(5):
+                t0 = time.monotonic()
+                self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", tls=tls),
+                                 200)
+                self.assertLess(time.monotonic() - t0, 1.0)
+        finally:
+            for s in held:
+                s.close()
+        self.assertIsNone(e.proc.poll(), e.log())
+
+    def test_sighup_reads_a_renewed_certificate(self):
+        # The gate holds the TLS context: a reload reads the files again, even at the same paths,
+        # and new connections get the renewed certificate; one that does not load changes nothing.
+        e, _ = self.start_tls()
+        insecure = ssl.create_default_context()
+        insecure.check_hostname = False
+        insecure.verify_mode = ssl.CERT_NONE  # the certificate is compared below, not verified
+
+        def served():
+            with connect(e.port, 5, insecure) as s:
+                return s.getpeercert(binary_form=True)
+
+        def on_disk():
+            with open(os.path.join(self.dir, "server.crt")) as f:
+                return ssl.PEM_cert_to_DER_cert(f.read())
+        first = on_disk()
+        self.assertEqual(served(), first)
+        self.make_cert()  # renewed at the same paths
+        renewed = on_disk()
+        self.assertNotEqual(renewed, first)
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("the renewed certificate served", lambda: served() == renewed)
+        self.assertIn("TLS certificate and key read again", e.log())
+        # A key that does not match: the reload fails and says why; the renewed one stays.
+        with open(os.path.join(self.dir, "server.key"), "w") as f:
+            f.write("not a key\n")
+        e.proc.send_signal(signal.SIGHUP)
+        wait_until("the failed reload", lambda: "web config reload failed" in e.log())
+        self.assertIn("server.key", e.log().split("web config reload failed", 1)[1].splitlines()[0])
+        self.assertEqual(served(), renewed)
+        self.assertIsNone(e.proc.poll(), e.log())
 
     # --- strict input and load ------------------------------------------------------------
 
     def test_hostile_requests(self):
         e = self.start()
-        cases = [
-            (b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
-            (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-            (b"OPTIONS /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 411),  # CivetWeb
-            # CivetWeb removes ".." segments itself; nothing here decodes a second time.
-            (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
-            (b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404),
-            (b"GET /%252e%252e/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 404),
-            # Under /api/ credentials come first (no users here): 401 before any path check.
-            (b"GET /api/sandbox/stats/..%2f..%2fetc HTTP/1.1\r\nHost: x\r\n\r\n", 401),
-            # Request heads over max_request_size (8 KiB): CivetWeb answers 400 itself.
-            (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n", 400),
-            (b"GARBAGE\r\n\r\n", 400),
-            (b"GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", 505),
-            # CivetWeb decodes %00 and the path ends there: this is /metrics (see README).
-            (b"GET /metrics%00/x HTTP/1.1\r\nHost: x\r\n\r\n", 200),
-            # Issue G.8: CivetWeb closed these without any answer; the gate answers `*` and
-            # passes absolute-form on in origin-form (RFC 9112 3.2.2: servers must accept it).
-            (b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-            (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-            (b"GET http://127.0.0.1/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200),
-            (b"GET HTTP://example.invalid:1?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200),  # the landing page
-            (b"GET http://127.0.0.1/nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404),
-        ]
-        for request, expected in cases:
+        for request, expected in HOSTILE_REQUESTS:
             with self.subTest(request=request[:60]):
                 self.assertEqual(raw(e.port, request), expected)
         self.assertEqual(raw(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), 200)
@@ -418,15 +529,8 @@ class WebTest(unittest.TestCase):
         # Issue G.8: the gate answered `*` and rewrote absolute-form only in a connection's first
         # request; on a kept-alive connection CivetWeb closed later ones without any answer.
         e = self.start()
-        get = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-        cases = [
-            (get + b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 405]),
-            (get + b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", [200, 400]),
-            (get + b"GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n\r\n" + get, [200, 200, 200]),
-            (get + b"HEAD HTTP://example.invalid:1/nothing HTTP/1.1\r\nHost: x\r\n\r\n" + get,
-             [200, 404, 200]),
-        ]
-        for request, expected in cases:
+        get = HEALTHZ
+        for request, expected in KEPT_ALIVE:
             with self.subTest(request=request[40:90]):
                 codes, _ = statuses(e.port, request)
                 self.assertEqual(codes, expected)
@@ -478,21 +582,11 @@ class WebTest(unittest.TestCase):
         # and two Content-Length headers were read two ways (CivetWeb framed on the first, the
         # refusal looked at the last): the setup for request smuggling behind a proxy.
         e = self.start()
-        follow = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-        cases = [
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nContent-Length: 0\r\n\r\n"
-             b"0123456789", 400),
-            (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400),
-            (b"POST /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-            (b"DELETE /api/sandbox/stats HTTP/1.1\r\nHost: x\r\n\r\n", 405),
-        ]
-        for request, expected in cases:
+        for request, expected in REFUSALS:
             with self.subTest(request=request[:70]):
-                self.assertEqual(statuses(e.port, request + follow), ([expected], True))
+                self.assertEqual(statuses(e.port, request + HEALTHZ), ([expected], True))
         # Kept alive otherwise: two pipelined GETs are both answered.
-        self.assertEqual(statuses(e.port, follow + follow, timeout=1)[0], [200, 200])
+        self.assertEqual(statuses(e.port, HEALTHZ + HEALTHZ, timeout=1)[0], [200, 200])
         self.assertIsNone(e.proc.poll())
 
     def test_agent_ids_as_the_server_hands_them_over(self):
