@@ -132,8 +132,8 @@ class Dir {
 using detail::Dir;
 
 KeptFiles::KeptFiles() {
-  // A quarter: the rest is the web server's (the connection gate sizes its waiting line by the
-  // limit) and SQLite's. The application raised the soft limit to the hard one before.
+  // A quarter: the rest is the web server's (the connection gate leaves this quarter out of its
+  // waiting line) and SQLite's. The application raised the soft limit to the hard one before.
   rlimit limit{};
   max_held_ = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
                   ? static_cast<std::size_t>(limit.rlim_cur / 4)

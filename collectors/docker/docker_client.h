@@ -26,6 +26,8 @@ struct HttpAnswer {
   std::string body;
   std::string transport_error;  // set when no complete answer arrived (refused, timeout, ...)
   bool Ok() const { return transport_error.empty() && status == 200; }
+  /// The engine knows no such object (a container removed since it was listed).
+  bool NotFound() const { return transport_error.empty() && status == 404; }
 };
 
 /// \brief Sends GET requests to the engine. It never sends any other method.

@@ -9,7 +9,6 @@
 namespace evonic::collectors {
 
 namespace {
-constexpr long kNotFound = 404;
 // cgroupfs is checked against the engine at most this often (one sandbox each time).
 constexpr std::chrono::seconds kCheckEvery{10};
 // A reused container list is asked again at least this often, events or not.
@@ -144,7 +143,7 @@ CycleResult SandboxCollector::Collect() {
   std::vector<HttpAnswer> inspected = engine_.InspectAll(inspect_ids);
   for (std::size_t i = 0; i < inspected.size(); ++i) {
     const ContainerRef& ref = *to_inspect[i];
-    if (inspected[i].status == kNotFound) {
+    if (inspected[i].NotFound()) {
       gone.insert(ref.id);  // removed between list and inspect: not an error
       list_stale_ = true;
       continue;
@@ -220,7 +219,7 @@ CycleResult SandboxCollector::Collect() {
     // A sandbox removed while its stats were read: the engine ends the answer without a sample
     // (seen under churn: "not valid JSON") or with an error, cgroupfs finds no cgroup. Asked
     // once more, gone is no error.
-    if (!error.empty() && engine_.Inspect(ref.id).status == kNotFound) {
+    if (!error.empty() && engine_.Inspect(ref.id).NotFound()) {
       known_.erase(ref.id);
       list_stale_ = true;
       continue;

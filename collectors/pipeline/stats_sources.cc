@@ -6,10 +6,6 @@
 
 namespace evonic::collectors {
 
-namespace {
-constexpr long kNotFound = 404;
-}  // namespace
-
 std::vector<StatsOutcome> EngineStatsSource::ReadAll(const std::vector<StatsTarget>& targets) {
   std::vector<StatsQuery> queries;
   queries.reserve(targets.size());
@@ -19,7 +15,7 @@ std::vector<StatsOutcome> EngineStatsSource::ReadAll(const std::vector<StatsTarg
   std::vector<HttpAnswer> answers = engine_.StatsAll(queries);
   std::vector<StatsOutcome> out(answers.size());
   for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (answers[i].status == kNotFound) {
+    if (answers[i].NotFound()) {
       out[i].gone = true;
     } else if (!answers[i].Ok()) {
       out[i].error = "stats: " + DescribeAnswer(answers[i]);

@@ -105,8 +105,9 @@ std::unique_ptr<ConnectionGate> ConnectionGate::Start(const Options& options, lo
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
     // A waiting connection holds one descriptor, an active one three (two here, one in
-    // CivetWeb); what is left after those and the reserve bounds the waiting line.
-    rlim_t used = kReservedFds + 3 * static_cast<rlim_t>(o.max_active);
+    // CivetWeb); what is left after those, the reserve and the quarter the cgroupfs reader may
+    // hold open (KeptFiles, cgroup_reader.h) bounds the waiting line.
+    rlim_t used = kReservedFds + 3 * static_cast<rlim_t>(o.max_active) + files.rlim_cur / 4;
     rlim_t room = files.rlim_cur > used ? files.rlim_cur - used : 0;
     o.max_waiting = static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(o.max_waiting), room));
   }

@@ -64,7 +64,7 @@ class ConnectionGate {
     int backend_port = 0;        // on 127.0.0.1
     int max_active = 32;
     int max_active_per_client = 8;
-    int max_waiting = 4096;  // lowered to what RLIMIT_NOFILE leaves room for
+    int max_waiting = 4096;  // lowered to what RLIMIT_NOFILE leaves room for (Start)
     int max_waiting_per_client = 1024;
     std::chrono::milliseconds max_wait{5000};
     std::shared_ptr<ssl_ctx_st> tls;    // MakeTlsServerContext (tls_context.h); null: plain

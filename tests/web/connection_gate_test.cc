@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -271,6 +272,25 @@ TEST_F(ConnectionGateTest, AConnectionNotAdmittedInTimeIsClosedUnserved) {
   // The counts are published after the batch of events that closed it.
   EXPECT_TRUE(WaitFor([&] { return gate->Stats().expired == 1u; }));
   EXPECT_EQ(backend.accepted(), 0);
+}
+
+TEST_F(ConnectionGateTest, TheWaitingLineLeavesDescriptorsForTheRestOfTheExporter) {
+  // A low limit (a container's or a unit's): the waiting line, the workers' connections, the
+  // reserve and the quarter the cgroupfs reader may keep open (KeptFiles) must all fit in it.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  Backend backend;
+  ConnectionGate::Options o;
+  o.max_active = 32;
+  auto gate = Start(backend, o);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int waiting = gate->options().max_waiting;
+  EXPECT_GT(waiting, 0);
+  EXPECT_LE(waiting + 3 * 32 + 1024 / 4, 1024 - 100)
+      << "too little left for engine connections and files";
 }
 
 TEST_F(ConnectionGateTest, WaitingLinesAreBoundedAndSaidOnce) {
