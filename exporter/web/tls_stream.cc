@@ -37,8 +37,10 @@ ssize_t TlsStream::Result(int ret, bool reading) {
       }
       errno = EPIPE;  // as send() after the peer's end: never 0, which would mean "try again"
       return -1;
-    case SSL_ERROR_SYSCALL:
-      if (errno == 0) errno = ECONNRESET;
+    case SSL_ERROR_SYSCALL:  // fatal, whatever errno says: it must never read as "try again"
+      if (errno == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        errno = ECONNRESET;
+      }
       return -1;
     default:  // a handshake that failed, a record that does not decrypt: nothing more can pass
       ERR_clear_error();
