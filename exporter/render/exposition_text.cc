@@ -189,15 +189,4 @@ void AppendSample(std::string& out, std::string_view name, MetricType type,
   }
 }
 
-std::string Serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::string out;
-  for (const prometheus::MetricFamily& family : families) {
-    AppendFamilyHead(out, family.name, family.help, family.type);
-    for (const ClientMetric& sample : family.metric) {
-      AppendSample(out, family.name, family.type, sample);
-    }
-  }
-  return out;
-}
-
 }  // namespace evonic::exporter::text

@@ -9,12 +9,10 @@
 // Free functions over the caller's string: safe from any thread on distinct strings.
 
 #include <prometheus/client_metric.h>
-#include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace evonic::exporter::text {
 
@@ -33,8 +31,5 @@ void AppendFamilyHead(std::string& out, std::string_view name, std::string_view 
 /// the +Inf bucket added when the last is not +Inf). A timestamp is written when set.
 void AppendSample(std::string& out, std::string_view name, prometheus::MetricType type,
                   const prometheus::ClientMetric& sample);
-
-/// The whole of `families`, as TextSerializer().Serialize(families) gives it.
-std::string Serialize(const std::vector<prometheus::MetricFamily>& families);
 
 }  // namespace evonic::exporter::text

@@ -58,6 +58,18 @@ std::string Reference(const std::vector<MetricFamily>& families) {
   return prometheus::TextSerializer().Serialize(families);
 }
 
+// The writer's functions over whole families, as the renderer calls them for each family.
+std::string Write(const std::vector<MetricFamily>& families) {
+  std::string out;
+  for (const MetricFamily& family : families) {
+    text::AppendFamilyHead(out, family.name, family.help, family.type);
+    for (const ClientMetric& sample : family.metric) {
+      text::AppendSample(out, family.name, family.type, sample);
+    }
+  }
+  return out;
+}
+
 MetricFamily Family(const char* name, const char* help, MetricType type) {
   MetricFamily f;
   f.name = name;
@@ -75,7 +87,7 @@ TEST(ExpositionText, ValuesAsTheSerializerWritesThem) {
     m.gauge.value = m.counter.value = m.untyped.value = v;
     for (MetricFamily& f : families) f.metric.push_back(m);
   }
-  EXPECT_EQ(text::Serialize(families), Reference(families));
+  EXPECT_EQ(Write(families), Reference(families));
 }
 
 TEST(ExpositionText, LabelValuesEscapedAsTheSerializerDoes) {
@@ -88,7 +100,7 @@ TEST(ExpositionText, LabelValuesEscapedAsTheSerializerDoes) {
   }
   ClientMetric unlabelled;
   f.metric.push_back(unlabelled);
-  EXPECT_EQ(text::Serialize({f}), Reference({f}));
+  EXPECT_EQ(Write({f}), Reference({f}));
   // The escaping itself, not only the agreement.
   std::string out;
   text::AppendLabelValue(out, "we\"ird\\path\nx");
@@ -128,7 +140,7 @@ TEST(ExpositionText, HistogramsAndSummariesAsTheSerializerWritesThem) {
     m.summary.quantile.push_back(quantile);
   }
   s.metric.push_back(m);
-  EXPECT_EQ(text::Serialize({h, s}), Reference({h, s}));
+  EXPECT_EQ(Write({h, s}), Reference({h, s}));
 }
 
 TEST(ExpositionText, TimestampsAndEmptyFamiliesAsTheSerializerWritesThem) {
@@ -138,7 +150,7 @@ TEST(ExpositionText, TimestampsAndEmptyFamiliesAsTheSerializerWritesThem) {
   m.timestamp_ms = 1795697400123;
   f.metric.push_back(m);
   MetricFamily empty = Family("e", "no samples", MetricType::Gauge);
-  EXPECT_EQ(text::Serialize({f, empty}), Reference({f, empty}));
+  EXPECT_EQ(Write({f, empty}), Reference({f, empty}));
 }
 
 }  // namespace
